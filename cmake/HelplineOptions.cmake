@@ -1,0 +1,33 @@
+# Shared compile settings. Every Helpline target links helpline_options and
+# helpline_warnings; nothing sets flags target by target.
+
+add_library(helpline_options INTERFACE)
+target_compile_features(helpline_options INTERFACE cxx_std_20)
+target_include_directories(helpline_options INTERFACE ${PROJECT_SOURCE_DIR})
+target_compile_definitions(helpline_options INTERFACE
+  HELPLINE_VERSION="${PROJECT_VERSION}"
+  # Asio: no deprecated names, and the io_uring/epoll choice left to Asio.
+  BOOST_ASIO_NO_DEPRECATED
+  SPDLOG_FMT_EXTERNAL)
+
+if(HELPLINE_SANITIZE)
+  target_compile_options(helpline_options INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(helpline_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+add_library(helpline_warnings INTERFACE)
+target_compile_options(helpline_warnings INTERFACE
+  -Wall -Wextra              # the usual set
+  -Wshadow                   # a local hiding a member or outer name is a bug magnet
+  -Wconversion               # narrowing between integer sizes: lengths and ports
+  -Wsign-conversion          #   ... and between signed and unsigned
+  -Wnon-virtual-dtor         # interfaces are deleted through base pointers
+  -Wold-style-cast           # casts say which kind they are
+  -Woverloaded-virtual       # a hidden virtual is almost never meant
+  -Wnull-dereference
+  -Wimplicit-fallthrough     # every fallthrough in a switch is deliberate
+  -Wpedantic)
+
+# Generated protobuf code and third-party headers are not ours to fix: callers
+# mark them SYSTEM so these warnings apply to Helpline's own code only.

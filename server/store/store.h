@@ -1,0 +1,131 @@
+// The relay's record: users, API tokens, enrollment tokens and devices.
+// One interface so PostgreSQL can stand beside the embedded SQLite later;
+// open_sqlite_store() is today's implementation.
+//
+// Thread: a Store is used by one thread at a time (the relay's I/O thread).
+// Errors: "store_error" for database faults (with SQLite's message), plus the
+// specific codes documented per call. A failed call changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/core/result.h"
+#include "common/core/time_format.h"
+
+namespace helpline::relay {
+
+enum class Role { kViewer, kTechnician1, kTechnician2, kTechnician3, kAdmin };
+
+// "viewer", "l1", "l2", "l3", "admin".
+[[nodiscard]] const char* to_string(Role role);
+// Errors: "bad_role" listing the valid names.
+[[nodiscard]] Result<Role> parse_role(std::string_view name);
+
+struct User {
+  std::int64_t id = 0;
+  std::string name;
+  Role role = Role::kViewer;
+  std::string password_hash;  // server/auth's encoded PBKDF2 hash
+  UnixMillis created_at = 0;
+  bool disabled = false;
+};
+
+struct ApiToken {
+  std::string token_hash;     // SHA-256 hex of the bearer token; the token itself is never stored
+  std::int64_t user_id = 0;
+  UnixMillis created_at = 0;
+  UnixMillis expires_at = 0;
+};
+
+struct EnrollToken {
+  std::string id;             // short public id, e.g. "et_3f9a..."; the secret is separate
+  std::string token_hash;     // SHA-256 hex of the secret token
+  std::string group = "default";
+  std::uint32_t uses = 1;     // how many enrollments it allows
+  std::uint32_t used = 0;
+  UnixMillis created_at = 0;
+  UnixMillis expires_at = 0;
+  std::string created_by;
+  bool revoked = false;
+};
+
+struct Device {
+  std::string id;             // "dev_<hex>", the certificate's CN
+  std::string hostname;
+  std::string platform;
+  std::string agent_version;
+  std::string os_release;
+  std::string group = "default";
+  UnixMillis enrolled_at = 0;
+  UnixMillis last_seen = 0;
+  bool revoked = false;
+  UnixMillis revoked_at = 0;
+  std::string cert_serial;    // hex serial of the issued device certificate
+  std::string enroll_token_id;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- users ---
+  // Errors: "user_exists".
+  [[nodiscard]] virtual Result<User> create_user(std::string_view name, Role role,
+                                                 std::string_view password_hash,
+                                                 UnixMillis now) = 0;
+  [[nodiscard]] virtual Result<std::optional<User>> find_user(std::string_view name) = 0;
+  [[nodiscard]] virtual Result<std::vector<User>> list_users() = 0;
+
+  // --- API bearer tokens (stored hashed) ---
+  [[nodiscard]] virtual Result<void> add_api_token(const ApiToken& token) = 0;
+  // The token's user if the hash is known, unexpired at `now` and the user is
+  // not disabled; nullopt otherwise.
+  [[nodiscard]] virtual Result<std::optional<User>> user_for_api_token(std::string_view token_hash,
+                                                                       UnixMillis now) = 0;
+  [[nodiscard]] virtual Result<void> delete_api_token(std::string_view token_hash) = 0;
+  // Removes expired tokens; returns how many.
+  [[nodiscard]] virtual Result<std::size_t> purge_expired_api_tokens(UnixMillis now) = 0;
+
+  // --- enrollment tokens (stored hashed) ---
+  [[nodiscard]] virtual Result<void> add_enroll_token(const EnrollToken& token) = 0;
+  [[nodiscard]] virtual Result<std::vector<EnrollToken>> list_enroll_tokens() = 0;
+  // Errors: "not_found".
+  [[nodiscard]] virtual Result<void> revoke_enroll_token(std::string_view id) = 0;
+
+  // In one transaction: checks the token (known, not revoked, not expired at
+  // `now`, used < uses), counts one use, and inserts `device` with the
+  // token's group. Returns the device as stored. Errors: "bad_token" (unknown),
+  // "token_revoked", "token_expired", "token_used_up"; nothing changes then.
+  [[nodiscard]] virtual Result<Device> enroll_device(std::string_view token_hash, Device device,
+                                                     UnixMillis now) = 0;
+
+  // --- devices ---
+  [[nodiscard]] virtual Result<std::optional<Device>> find_device(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<std::vector<Device>> list_devices() = 0;
+  // Records a hello: facts the agent reported and last_seen. Errors: "not_found".
+  [[nodiscard]] virtual Result<void> update_device_hello(const Device& facts, UnixMillis now) = 0;
+  // Sets last_seen for many devices in one transaction (heartbeat batches).
+  [[nodiscard]] virtual Result<void> touch_devices(std::span<const std::string> ids,
+                                                   UnixMillis now) = 0;
+  // Marks revoked. Errors: "not_found". Revoking twice is not an error.
+  [[nodiscard]] virtual Result<Device> revoke_device(std::string_view id, UnixMillis now) = 0;
+
+  // --- key/value settings of the relay (schema version, org key, ...) ---
+  [[nodiscard]] virtual Result<std::optional<std::string>> get_setting(std::string_view key) = 0;
+  [[nodiscard]] virtual Result<void> set_setting(std::string_view key, std::string_view value) = 0;
+};
+
+// Opens (creating if missing) the SQLite database at `path` in WAL mode and
+// applies pending schema migrations in order, each in its own transaction.
+// Errors: "store_error" naming the file and SQLite's reason; "store_version"
+// if the file was written by a newer Helpline.
+[[nodiscard]] Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& path);
+
+}  // namespace helpline::relay
