@@ -30,6 +30,8 @@ enum class ClientCertMode {
   kRequired,   // handshake fails without a valid client certificate
   kOptional,   // a client may come without one (enrollment), but a presented
                // certificate must verify against client_ca_pem
+  kNotAsked,   // no CertificateRequest is sent: clients authenticate another
+               // way (the technician API's bearer tokens)
 };
 
 struct ServerConfig {

@@ -62,12 +62,14 @@ class TlsSession {
   [[nodiscard]] SSL* native_handle() const { return ssl_.get(); }
 
  private:
+  // An SSL over two fresh memory BIOs, neither client nor server yet.
+  [[nodiscard]] static Result<TlsSession> make(SSL_CTX* ctx);
   TlsSession(SslPtr ssl, BIO* network_in, BIO* network_out);
   void drain_bio_output();
 
   SslPtr ssl_;
-  BIO* in_ = nullptr;    // owned by ssl_: network -> SSL
-  BIO* out_ = nullptr;   // owned by ssl_: SSL -> network
+  BIO* in_ = nullptr;   // owned by ssl_: network -> SSL
+  BIO* out_ = nullptr;  // owned by ssl_: SSL -> network
   State state_ = State::kHandshaking;
   std::string plaintext_;
   std::string output_;

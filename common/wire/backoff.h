@@ -13,7 +13,7 @@ namespace helpline::wire {
 struct BackoffConfig {
   std::chrono::milliseconds initial{1000};
   std::chrono::milliseconds max{5 * 60 * 1000};
-  std::chrono::milliseconds floor{100};        // never retry faster than this
+  std::chrono::milliseconds floor{100};  // never retry faster than this
   std::chrono::milliseconds stable_after{60 * 1000};
 };
 

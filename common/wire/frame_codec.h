@@ -21,8 +21,9 @@ inline constexpr std::uint32_t kDefaultMaxFrameSize = 1u << 20;  // 1 MiB
 inline constexpr std::uint32_t kMinMaxFrameSize = 1u << 10;      // negotiation floor
 inline constexpr std::size_t kLengthPrefixSize = 4;
 
-// Appends the length-prefixed encoding of `frame` to `out`.
-// Errors: frame_too_large if the serialized frame exceeds max_frame_size.
+// Appends the length-prefixed encoding of `frame` to `out` (nothing on error).
+// Errors: frame_too_large if the serialized frame exceeds max_frame_size,
+// malformed_frame if its body is unset (the peer would refuse it).
 [[nodiscard]] Result<void> encode_frame(const v1::Frame& frame, std::uint32_t max_frame_size,
                                         std::string& out);
 
@@ -32,7 +33,8 @@ class FrameDecoder {
 
   // Consumes all of `bytes`; each complete frame is parsed and queued for
   // next(). Errors: frame_too_large (checked as soon as the prefix is read,
-  // before the body arrives), malformed_frame (does not parse, or no body).
+  // before the body arrives), malformed_frame (zero length, does not parse,
+  // or no body). Frames completed before the error stay available to next().
   [[nodiscard]] Result<void> receive(std::span<const std::uint8_t> bytes);
 
   // The oldest decoded frame not yet taken.

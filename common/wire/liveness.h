@@ -16,13 +16,14 @@ class Liveness {
 
   enum class Action { kNone, kSendHeartbeat, kDead };
 
-  // dead_after defaults to three intervals.
+  // dead_after defaults to three intervals (and follows set_interval()
+  // unless given). Intervals below 1 ms are raised to 1 ms.
   explicit Liveness(std::chrono::milliseconds interval,
                     std::chrono::milliseconds dead_after = std::chrono::milliseconds(0));
 
   void start(TimePoint now);
-  void on_receive(TimePoint now);   // any inbound frame
-  void on_send(TimePoint now);      // any outbound frame (defers the heartbeat)
+  void on_receive(TimePoint now);  // any inbound frame
+  void on_send(TimePoint now);     // any outbound frame (defers the heartbeat)
 
   // What is due at `now`. kSendHeartbeat advances the send deadline; the
   // caller then sends Heartbeat{seq = next_seq()}.
@@ -30,6 +31,7 @@ class Liveness {
   [[nodiscard]] TimePoint next_deadline() const;
   [[nodiscard]] std::uint64_t next_seq() { return ++seq_; }
 
+  // Moves the pending heartbeat deadline by the change (from the last send).
   void set_interval(std::chrono::milliseconds interval);
   [[nodiscard]] std::chrono::milliseconds interval() const { return interval_; }
 

@@ -9,18 +9,19 @@
 namespace helpline::wire {
 
 enum class WireError {
-  kFrameTooLarge,     // length prefix above the negotiated maximum
-  kMalformedFrame,    // bytes that do not parse as a Frame, or an empty body
-  kUnexpectedFrame,   // a control body on a stream channel or the reverse
-  kUnknownChannel,    // data/window/close for a channel that is not open
-  kWindowViolation,   // peer sent more than the credit we granted
-  kChannelLimit,      // too many open channels
-  kBufferLimit,       // a queue or buffer would go over its cap
-  kChannelState,      // e.g. write after close, open of an id in use
-  kClosed,            // the multiplexer is closed after an earlier error
+  kFrameTooLarge,    // length prefix above the negotiated maximum
+  kMalformedFrame,   // bytes that do not parse as a Frame, or an empty body
+  kUnexpectedFrame,  // a control body on a stream channel or the reverse
+  kUnknownChannel,   // data/window/close for a channel that is not open
+  kWindowViolation,  // peer sent more than the credit we granted
+  kChannelLimit,     // too many open channels
+  kBufferLimit,      // a queue or buffer would go over its cap
+  kChannelState,     // e.g. write after close, open of an id in use
+  kClosed,           // the multiplexer is closed after an earlier error
 };
 
 [[nodiscard]] const char* to_code(WireError error);
-[[nodiscard]] Error make_error(WireError error, std::string detail);
+// `detail` is the message a person reads; empty means a generic description.
+[[nodiscard]] Error make_error(WireError error, std::string detail = {});
 
 }  // namespace helpline::wire

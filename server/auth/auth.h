@@ -1,7 +1,12 @@
 // Password hashing and bearer-token helpers for the relay's technician API.
 // Passwords: PBKDF2-HMAC-SHA256 with a random 16-byte salt, encoded as
-// "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>". Tokens: random 32
-// bytes (base64url), stored only as SHA-256 hex.
+// "pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>" (unpadded
+// base64url, 32-byte hash). Tokens: random 32 bytes (base64url), stored only
+// as SHA-256 hex.
+//
+// new_token() and random_password() abort the process if OpenSSL's random
+// generator fails: they cannot report an error and must never return a weak
+// secret.
 #pragma once
 
 #include <string>
@@ -13,9 +18,12 @@ namespace helpline::relay::auth {
 
 inline constexpr unsigned kPasswordIterations = 210000;  // OWASP 2023 for PBKDF2-SHA256
 
+// Errors: "bad_iterations" outside [1000, 10'000'000] (the range
+// verify_password accepts); "crypto_error" if OpenSSL fails.
 [[nodiscard]] Result<std::string> hash_password(std::string_view password,
                                                 unsigned iterations = kPasswordIterations);
-// Constant-time comparison; false for a malformed stored hash.
+// Constant-time comparison; false for a malformed stored hash or one whose
+// iteration count is outside [1000, 10'000'000].
 [[nodiscard]] bool verify_password(std::string_view password, std::string_view stored_hash);
 
 // A new random secret (bearer or enrollment token) and the hash to store.

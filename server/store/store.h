@@ -41,7 +41,7 @@ struct ApiToken {
   std::string token_hash;     // SHA-256 hex of the bearer token; the token itself is never stored
   std::int64_t user_id = 0;
   UnixMillis created_at = 0;
-  UnixMillis expires_at = 0;
+  UnixMillis expires_at = 0;  // 0: never expires
 };
 
 struct EnrollToken {
@@ -51,7 +51,7 @@ struct EnrollToken {
   std::uint32_t uses = 1;     // how many enrollments it allows
   std::uint32_t used = 0;
   UnixMillis created_at = 0;
-  UnixMillis expires_at = 0;
+  UnixMillis expires_at = 0;  // 0: never expires
   std::string created_by;
   bool revoked = false;
 };
@@ -101,8 +101,10 @@ class Store {
 
   // In one transaction: checks the token (known, not revoked, not expired at
   // `now`, used < uses), counts one use, and inserts `device` with the
-  // token's group. Returns the device as stored. Errors: "bad_token" (unknown),
-  // "token_revoked", "token_expired", "token_used_up"; nothing changes then.
+  // token's group and id, enrolled_at = last_seen = `now`, not revoked.
+  // Returns the device as stored. Errors: "bad_token" (unknown),
+  // "token_revoked", "token_expired", "token_used_up", "store_error" (also
+  // for a device id already stored); nothing changes then.
   [[nodiscard]] virtual Result<Device> enroll_device(std::string_view token_hash, Device device,
                                                      UnixMillis now) = 0;
 

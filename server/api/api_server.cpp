@@ -1,0 +1,163 @@
+#include "server/api/api_server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <spdlog/spdlog.h>
+
+namespace helpline::relay::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::chrono::seconds kHandshakeTimeout{10};
+constexpr std::chrono::seconds kIdleTimeout{60};
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+
+[[nodiscard]] std::string remote_of(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  return ec ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+[[nodiscard]] std::string bearer_of(const http::request<http::string_body>& request) {
+  auto it = request.find(http::field::authorization);
+  if (it == request.end()) return {};
+  std::string_view value(it->value().data(), it->value().size());
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (value.size() <= kPrefix.size() || value.substr(0, kPrefix.size()) != kPrefix) return {};
+  return std::string(value.substr(kPrefix.size()));
+}
+
+}  // namespace
+
+ApiServer::ApiServer(asio::io_context& io, Router& router, std::uint32_t max_body)
+    : io_(io), router_(router), max_body_(max_body), acceptor_(io) {}
+
+Result<HostPort> ApiServer::listen(const HostPort& where, const tls::Identity& identity) {
+  tls::ServerConfig config;
+  config.identity = identity;
+  config.client_cert = tls::ClientCertMode::kNotAsked;
+  auto ctx = tls::make_server_context(config);
+  if (!ctx) return fail(ctx.error());
+  ssl_.emplace(ctx->release());  // asio takes ownership of the SSL_CTX
+
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(where.host, ec);
+  if (ec) {
+    return fail("listen_failed",
+                "API listener: '" + where.host + "' is not an IP address to bind (" + ec.message() + ")");
+  }
+  tcp::endpoint endpoint(address, where.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail("listen_failed", "cannot listen for the API on " + where.to_string() + ": " +
+                                     ec.message());
+  }
+  return HostPort{where.host, acceptor_.local_endpoint().port()};
+}
+
+void ApiServer::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+
+void ApiServer::stop() {
+  stopping_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+asio::awaitable<void> ApiServer::accept_loop() {
+  while (!stopping_) {
+    boost::system::error_code ec;
+    tcp::socket socket =
+        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping_) break;
+      spdlog::warn("API listener: accept failed: {}", ec.message());
+      continue;
+    }
+    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
+  std::string remote = remote_of(socket);
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ssl_);
+  boost::system::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    spdlog::debug("API client {}: TLS handshake failed: {}", remote, ec.message());
+    co_return;
+  }
+  beast::flat_buffer buffer(8192);
+  while (!stopping_) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(max_body_);
+    beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    ApiResponse response;
+    bool keep_alive = false;
+    unsigned version = 11;
+    if (ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated) break;
+    if (ec == http::error::body_limit) {
+      response = error_response(413, "body_too_large",
+                                "request body is larger than " + std::to_string(max_body_) +
+                                    " bytes");
+    } else if (ec) {
+      if (ec != beast::error::timeout && ec != asio::error::operation_aborted) {
+        spdlog::debug("API client {}: {}", remote, ec.message());
+      }
+      break;
+    } else {
+      auto& message = parser.get();
+      keep_alive = message.keep_alive();
+      version = message.version();
+      ApiRequest request;
+      request.method = message.method();
+      std::string_view target(message.target().data(), message.target().size());
+      auto question = target.find('?');
+      request.path = std::string(target.substr(0, question));
+      request.body = std::move(message.body());
+      request.bearer = bearer_of(message);
+      request.remote = remote;
+      auto query = parse_query(question == std::string_view::npos ? std::string_view()
+                                                                  : target.substr(question + 1));
+      if (query) {
+        request.query = std::move(*query);
+        response = co_await router_.dispatch(request);
+      } else {
+        response = error_response(400, "bad_request", query.error().message, "query");
+      }
+      spdlog::debug("API {} {} {} -> {}", remote, std::string(http::to_string(request.method)),
+                    request.path, response.status);
+    }
+    http::response<http::string_body> reply{static_cast<http::status>(response.status), version};
+    reply.set(http::field::server, "helpline-relay/" HELPLINE_VERSION);
+    reply.set(http::field::content_type, "application/json");
+    reply.set(http::field::cache_control, "no-store");
+    reply.keep_alive(keep_alive);
+    reply.body() = std::move(response.body);
+    reply.prepare_payload();
+    beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
+    co_await http::async_write(stream, reply, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+}  // namespace helpline::relay::api

@@ -1,0 +1,155 @@
+#include "server/api/router.h"
+
+#include "common/core/time_format.h"
+#include "helpline/v1/api.pb.h"
+#include "server/api/json_codec.h"
+#include "server/auth/auth.h"
+
+namespace helpline::relay::api {
+namespace {
+
+namespace http = boost::beast::http;
+
+[[nodiscard]] std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > start) out.emplace_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+[[nodiscard]] int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+[[nodiscard]] Result<std::string> url_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out.push_back(' ');
+    } else if (text[i] == '%') {
+      if (i + 2 >= text.size()) {
+        return fail("bad_request", "bad percent-encoding in the query string");
+      }
+      int hi = hex_value(text[i + 1]);
+      int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return fail("bad_request", "bad percent-encoding in the query string");
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> parse_query(std::string_view query) {
+  std::map<std::string, std::string> out;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    auto amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    auto item = query.substr(start, amp - start);
+    start = amp + 1;
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    auto key = url_decode(item.substr(0, eq));
+    if (!key) return fail(key.error());
+    auto value = url_decode(eq == std::string_view::npos ? "" : item.substr(eq + 1));
+    if (!value) return fail(value.error());
+    out[*key] = *value;
+  }
+  return out;
+}
+
+ApiResponse json_response(const google::protobuf::Message& message, unsigned status) {
+  return ApiResponse{status, to_json(message)};
+}
+
+ApiResponse error_response(unsigned status, std::string_view code, std::string_view message,
+                           std::string_view field) {
+  v1::api::ErrorBody body;
+  body.set_code(std::string(code));
+  body.set_message(std::string(message));
+  body.set_field(std::string(field));
+  return json_response(body, status);
+}
+
+ApiResponse error_response(const Error& error) {
+  static const std::map<std::string, unsigned, std::less<>> kStatus = {
+      {"bad_request", 400}, {"bad_duration", 400}, {"bad_role", 400},      {"bad_address", 400},
+      {"unauthorized", 401}, {"forbidden", 403},   {"not_found", 404},     {"user_exists", 409},
+      {"conflict", 409},     {"device_offline", 409}, {"timeout", 504},
+  };
+  auto it = kStatus.find(error.code);
+  unsigned status = it == kStatus.end() ? 500 : it->second;
+  if (status == 500) return error_response(500, "internal", "internal error; see the relay log");
+  return error_response(status, error.code, error.message);
+}
+
+std::optional<ApiResponse> parse_body(const ApiRequest& request,
+                                      google::protobuf::Message& message) {
+  auto parsed = parse_json_detailed(request.body, message);
+  if (parsed) return std::nullopt;
+  return error_response(400, "bad_request", parsed.error().message, parsed.error().field);
+}
+
+void Router::add(http::verb method, std::string pattern, std::optional<Role> min_role,
+                 Handler handler) {
+  routes_.push_back(Route{method, split_path(pattern), min_role, std::move(handler)});
+}
+
+boost::asio::awaitable<ApiResponse> Router::dispatch(ApiRequest& request) {
+  auto segments = split_path(request.path);
+  bool path_matched = false;
+  for (auto& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> params;
+    bool match = true;
+    for (std::size_t i = 0; i < segments.size() && match; ++i) {
+      const auto& want = route.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        params[want.substr(1, want.size() - 2)] = segments[i];
+      } else {
+        match = want == segments[i];
+      }
+    }
+    if (!match) continue;
+    path_matched = true;
+    if (route.method != request.method) continue;
+    request.params = std::move(params);
+    if (route.min_role) {
+      if (request.bearer.empty()) {
+        co_return error_response(401, "unauthorized",
+                                 "log in first: this call needs a bearer token");
+      }
+      auto user = store_.user_for_api_token(auth::token_hash(request.bearer), unix_now_ms());
+      if (!user) co_return error_response(user.error());
+      if (!user->has_value()) {
+        co_return error_response(401, "unauthorized",
+                                 "the token is unknown or expired; log in again");
+      }
+      if ((*user)->role < *route.min_role) {
+        co_return error_response(403, "forbidden",
+                                 "role '" + std::string(to_string((*user)->role)) +
+                                     "' may not do this; it needs '" +
+                                     to_string(*route.min_role) + "' or higher");
+      }
+      request.user = std::move(**user);
+    }
+    co_return co_await route.handler(request);
+  }
+  if (path_matched) co_return error_response(405, "method_not_allowed", "method not allowed here");
+  co_return error_response(404, "not_found", "no such API path: " + request.path);
+}
+
+}  // namespace helpline::relay::api

@@ -1,0 +1,35 @@
+// The technician API's routes, one register function per area. Each handler
+// validates its input, answers errors as JSON (see docs/api.md) and changes
+// nothing when it refuses.
+#pragma once
+
+#include "server/api/router.h"
+#include "server/config/relay_config.h"
+#include "server/store/store.h"
+#include "server/tunnel/tunnel.h"
+
+namespace helpline::relay::api {
+
+// What the handlers reach. All references outlive the router.
+struct ApiContext {
+  Store& store;
+  Tunnel& tunnel;
+  const RelayConfig& config;
+};
+
+void register_session_routes(Router& router, ApiContext& context);   // login, logout, health
+void register_user_routes(Router& router, ApiContext& context);      // users (admin)
+void register_token_routes(Router& router, ApiContext& context);     // enrollment tokens (admin)
+void register_device_routes(Router& router, ApiContext& context);    // devices
+
+inline void register_all_routes(Router& router, ApiContext& context) {
+  register_session_routes(router, context);
+  register_user_routes(router, context);
+  register_token_routes(router, context);
+  register_device_routes(router, context);
+}
+
+// A name for a user or group: 1..64 of [A-Za-z0-9._-]. Returns why not, or "".
+[[nodiscard]] std::string check_name(std::string_view what, std::string_view name);
+
+}  // namespace helpline::relay::api

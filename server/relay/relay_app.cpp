@@ -1,0 +1,176 @@
+#include "server/relay/relay_app.h"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/core/files.h"
+#include "common/core/json_writer.h"
+#include "common/log/log.h"
+#include "server/api/api_server.h"
+#include "server/api/routes.h"
+#include "server/auth/auth.h"
+#include "server/ca/relay_ca.h"
+#include "server/config/relay_config.h"
+#include "server/store/store.h"
+#include "server/tunnel/tunnel.h"
+
+namespace helpline::relay {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::chrono::seconds kShutdownGrace{3};
+
+[[nodiscard]] bool is_wildcard(const std::string& host) {
+  return host == "0.0.0.0" || host == "::" || host.empty();
+}
+
+[[nodiscard]] std::vector<std::string> certificate_names(const InitOptions& options) {
+  std::vector<std::string> names = options.names;
+  char hostname[256] = {};
+  if (::gethostname(hostname, sizeof hostname - 1) == 0 && hostname[0] != '\0') {
+    names.emplace_back(hostname);
+  }
+  for (const auto* listen : {&options.agent_listen, &options.api_listen}) {
+    if (!is_wildcard(listen->host)) names.push_back(listen->host);
+  }
+  for (const char* local : {"localhost", "127.0.0.1", "::1"}) names.emplace_back(local);
+  std::vector<std::string> unique;
+  for (auto& name : names) {
+    if (std::find(unique.begin(), unique.end(), name) == unique.end()) unique.push_back(name);
+  }
+  return unique;
+}
+
+[[nodiscard]] Result<void> create_data(const InitOptions& options, v1::api::InitReport& report) {
+  const fs::path& dir = options.data_dir;
+  if (auto r = files::ensure_private_dir(dir); !r) return r;
+  if (auto r = RelayCa::create(dir, certificate_names(options)); !r) return r;
+  RelayConfig config;
+  config.agent_listen = options.agent_listen;
+  config.api_listen = options.api_listen;
+  config.names = certificate_names(options);
+  if (auto r = files::write_atomic(dir / "relay.toml", config.to_toml(), 0600); !r) return r;
+
+  auto store = open_sqlite_store(dir / "relay.db");
+  if (!store) return fail(store.error());
+  std::string password = auth::random_password();
+  auto hash = auth::hash_password(password);
+  if (!hash) return fail(hash.error());
+  auto admin = (*store)->create_user(options.admin_user, Role::kAdmin, *hash, unix_now_ms());
+  if (!admin) return fail(admin.error());
+
+  auto ca = RelayCa::load(dir);
+  if (!ca) return fail(ca.error());
+  report.set_data_dir(fs::absolute(dir).string());
+  report.set_ca_pin(ca->pin());
+  report.set_admin_user(options.admin_user);
+  report.set_admin_password(password);
+  report.set_agent_listen(options.agent_listen.to_string());
+  report.set_api_listen(options.api_listen.to_string());
+  return {};
+}
+
+[[nodiscard]] Result<void> write_listen_file(const fs::path& dir, const HostPort& agent,
+                                             const HostPort& api) {
+  JsonWriter json;
+  json.begin_object()
+      .field("agent_listen", agent.to_string())
+      .field("api_listen", api.to_string())
+      .field("pid", static_cast<std::int64_t>(::getpid()))
+      .end_object();
+  return files::write_atomic(dir / "listen.json", json.str() + "\n", 0644);
+}
+
+}  // namespace
+
+Result<v1::api::InitReport> init_relay(const InitOptions& options) {
+  std::error_code ec;
+  if (fs::exists(options.data_dir, ec) && !fs::is_empty(options.data_dir, ec)) {
+    return fail("data_dir_exists", "data dir " + options.data_dir.string() +
+                                       " already exists and is not empty; refusing to overwrite "
+                                       "a relay's keys and database");
+  }
+  bool existed = fs::exists(options.data_dir, ec);
+  v1::api::InitReport report;
+  if (auto r = create_data(options, report); !r) {
+    // Leave nothing half-made behind: init can simply be run again.
+    if (existed) {
+      for (const auto& entry : fs::directory_iterator(options.data_dir, ec)) {
+        fs::remove_all(entry.path(), ec);
+      }
+    } else {
+      fs::remove_all(options.data_dir, ec);
+    }
+    return fail(r.error());
+  }
+  return report;
+}
+
+Result<void> serve_relay(const ServeOptions& options) {
+  const fs::path& dir = options.data_dir;
+  if (!fs::exists(dir / "relay.toml")) {
+    return fail("not_initialized", "no relay in " + dir.string() +
+                                       "; create one with: helpline-relay init --data " +
+                                       dir.string());
+  }
+  auto config = load_relay_config(dir / "relay.toml");
+  if (!config) return fail(config.error());
+  if (options.agent_listen) config->agent_listen = *options.agent_listen;
+  if (options.api_listen) config->api_listen = *options.api_listen;
+  if (!options.log_level.empty()) config->log_level = options.log_level;
+  if (auto r = log::setup({.level = config->log_level, .json = options.log_json,
+                           .name = "helpline-relay"});
+      !r) {
+    return r;
+  }
+
+  auto ca = RelayCa::load(dir);
+  if (!ca) return fail(ca.error());
+  auto store = open_sqlite_store(dir / "relay.db");
+  if (!store) return fail(store.error());
+
+  asio::io_context io(1);
+  Tunnel tunnel(io, **store, *ca, *config);
+  auto agent_at = tunnel.listen(config->agent_listen);
+  if (!agent_at) return fail(agent_at.error());
+
+  api::Router router(**store);
+  api::ApiContext api_context{**store, tunnel, *config};
+  api::register_all_routes(router, api_context);
+  api::ApiServer api_server(io, router, config->max_body);
+  auto api_at = api_server.listen(config->api_listen, ca->server_identity());
+  if (!api_at) return fail(api_at.error());
+
+  if (auto r = write_listen_file(dir, *agent_at, *api_at); !r) return r;
+  tunnel.start();
+  api_server.start();
+  spdlog::info("relay {} serving agents on {} and the API on {} (CA {})", HELPLINE_VERSION,
+               agent_at->to_string(), api_at->to_string(), ca->pin());
+
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  asio::steady_timer grace(io);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", signal);
+    tunnel.stop();
+    api_server.stop();
+    grace.expires_after(kShutdownGrace);
+    grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
+  });
+  io.run();
+  std::error_code ec;
+  fs::remove(dir / "listen.json", ec);
+  spdlog::info("relay stopped");
+  return {};
+}
+
+}  // namespace helpline::relay

@@ -1,0 +1,184 @@
+#include "server/store/migrations.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "common/core/time_format.h"
+
+namespace helpline::relay::sqlite {
+namespace {
+
+// "HLPN" in the SQLite header's application_id: marks the file as ours, so
+// the relay never adds its tables to another program's database.
+constexpr std::int64_t kApplicationId = 0x484C504E;
+
+// Times are INTEGER unix milliseconds; 0 means "never" for expires_at,
+// last_seen and revoked_at. Booleans are INTEGER 0/1.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  role          TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at    INTEGER NOT NULL DEFAULT 0,
+  disabled      INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE api_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL DEFAULT 0,
+  expires_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX api_tokens_user_id ON api_tokens(user_id);
+CREATE INDEX api_tokens_expires_at ON api_tokens(expires_at);
+
+CREATE TABLE enroll_tokens (
+  id         TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  group_name TEXT NOT NULL DEFAULT 'default',
+  uses       INTEGER NOT NULL DEFAULT 1 CHECK (uses >= 0),
+  used       INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0),
+  created_at INTEGER NOT NULL DEFAULT 0,
+  expires_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT '',
+  revoked    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE devices (
+  id              TEXT PRIMARY KEY,
+  hostname        TEXT NOT NULL DEFAULT '',
+  platform        TEXT NOT NULL DEFAULT '',
+  agent_version   TEXT NOT NULL DEFAULT '',
+  os_release      TEXT NOT NULL DEFAULT '',
+  group_name      TEXT NOT NULL DEFAULT 'default',
+  enrolled_at     INTEGER NOT NULL DEFAULT 0,
+  last_seen       INTEGER NOT NULL DEFAULT 0,
+  revoked         INTEGER NOT NULL DEFAULT 0,
+  revoked_at      INTEGER NOT NULL DEFAULT 0,
+  cert_serial     TEXT NOT NULL DEFAULT '',
+  enroll_token_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX devices_group_name ON devices(group_name);
+CREATE INDEX devices_cert_serial ON devices(cert_serial);
+
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "users, api tokens, enrollment tokens, devices, settings", kSchemaV1},
+};
+
+constexpr bool versions_are_consecutive(std::span<const Migration> list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i].version != static_cast<int>(i) + 1) return false;
+  }
+  return !list.empty();
+}
+static_assert(versions_are_consecutive(kMigrations),
+              "migration versions must be 1, 2, 3, ... in order");
+
+constexpr const char* kCreateMigrationsTable = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version     INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at  INTEGER NOT NULL
+))sql";
+
+[[nodiscard]] Result<std::int64_t> read_application_id(Db& db) {
+  auto stmt = db.statement("PRAGMA application_id");
+  if (!stmt) return fail(stmt.error());
+  auto row = (*stmt)->step();
+  if (!row) return fail("store_error", db.path().string() + ": " + row.error().message);
+  return *row ? (*stmt)->column_int64(0) : 0;
+}
+
+// Refuses another program's database and marks a new file as ours.
+[[nodiscard]] Result<void> claim_file(Db& db) {
+  auto id = read_application_id(db);
+  if (!id) return fail(id.error());
+  if (*id == kApplicationId) return {};
+  if (*id != 0) {
+    return fail("store_error", db.path().string() +
+                                   " belongs to another program (SQLite application_id " +
+                                   std::to_string(*id) + "); choose another data directory");
+  }
+  // A constant, not a value: PRAGMA takes no bound parameters.
+  static const std::string kMark = "PRAGMA application_id = " + std::to_string(kApplicationId);
+  return db.exec(kMark.c_str());
+}
+
+[[nodiscard]] Error newer_than_code(const Db& db, int found, int latest) {
+  return Error{"store_version", db.path().string() + " has schema version " +
+                                    std::to_string(found) + " but this relay knows only up to " +
+                                    std::to_string(latest) +
+                                    ": it was written by a newer Helpline; upgrade helpline-relay"};
+}
+
+[[nodiscard]] Result<void> apply(Db& db, const Migration& migration, int latest) {
+  auto txn = Transaction::begin(db);
+  if (!txn) return fail(txn.error());
+  // Another process may have migrated between our first look and the lock.
+  auto current = schema_version(db);
+  if (!current) return fail(current.error());
+  if (*current > latest) return fail(newer_than_code(db, *current, latest));
+  if (*current >= migration.version) return {};  // the transaction rolls back: nothing to do
+
+  if (auto done = db.exec(migration.sql); !done) {
+    return fail("store_error", "schema migration " + std::to_string(migration.version) + " (" +
+                                   migration.description + ") failed: " + done.error().message);
+  }
+  auto record = db.statement(
+      "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)");
+  if (!record) return fail(record.error());
+  (*record)
+      ->bind(1, std::int64_t{migration.version})
+      .bind(2, std::string_view(migration.description))
+      .bind(3, unix_now_ms());
+  if (auto recorded = (*record)->run(); !recorded) return recorded;
+  return txn->commit();
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+Result<int> schema_version(Db& db) {
+  auto stmt = db.statement("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!stmt) return fail(stmt.error());
+  auto row = (*stmt)->step();
+  if (!row) return fail("store_error", db.path().string() + ": " + row.error().message);
+  if (!*row) return 0;
+  std::int64_t version = (*stmt)->column_int64(0);
+  if (version < 0 || version > 1'000'000) {
+    return fail("store_error", db.path().string() +
+                                   ": schema_migrations holds an impossible version " +
+                                   std::to_string(version));
+  }
+  return static_cast<int>(version);
+}
+
+Result<void> migrate(Db& db, std::span<const Migration> list) {
+  if (!versions_are_consecutive(list)) {
+    return fail("store_error", "internal error: schema migrations are not numbered 1, 2, 3, ...");
+  }
+  const int latest = list.back().version;
+  if (auto ours = claim_file(db); !ours) return ours;
+  if (auto made = db.exec(kCreateMigrationsTable); !made) return made;
+  auto current = schema_version(db);
+  if (!current) return fail(current.error());
+  if (*current > latest) return fail(newer_than_code(db, *current, latest));
+  for (const Migration& migration : list) {
+    if (migration.version <= *current) continue;
+    if (auto applied = apply(db, migration, latest); !applied) return applied;
+  }
+  return {};
+}
+
+}  // namespace helpline::relay::sqlite

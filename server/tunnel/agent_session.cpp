@@ -1,0 +1,417 @@
+#include "server/tunnel/agent_session.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "server/tunnel/tunnel.h"
+
+namespace helpline::relay {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kTlsChunk = 32 * 1024;  // plaintext moved into TLS per step
+constexpr std::chrono::milliseconds kMinHeartbeat{500};
+constexpr std::chrono::milliseconds kMaxHeartbeat{10 * 60 * 1000};
+constexpr std::chrono::seconds kSetupTimeout{10};       // TLS handshake + hello or enrollment
+constexpr std::chrono::milliseconds kHeartbeatGrace{2000};
+constexpr std::chrono::seconds kCloseTimeout{5};        // flushing a Goodbye
+
+[[nodiscard]] std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+[[nodiscard]] std::string describe_remote(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  auto address = endpoint.address();
+  if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(endpoint.port());
+  return address.to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+struct AgentSession::Pending {
+  explicit Pending(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+  std::optional<Result<v1::Response>> result;
+};
+
+AgentSession::AgentSession(tcp::socket socket, Tunnel& context)
+    : socket_(std::move(socket)),
+      context_(context),
+      remote_(describe_remote(socket_)),
+      mux_(wire::MuxConfig{.role = wire::Role::kRelay,
+                           .max_frame_size = context.config().max_frame_size}),
+      wake_(socket_.get_executor()),
+      started_(Clock::now()),
+      last_receive_(started_) {
+  context_.track(this);
+}
+
+AgentSession::~AgentSession() { context_.untrack(this); }
+
+void AgentSession::start() {
+  auto session = tls::TlsSession::server(context_.ssl_context());
+  if (!session) {
+    spdlog::error("agent link from {}: {}", remote_, session.error().to_string());
+    shut_down();
+    return;
+  }
+  tls_.emplace(std::move(*session));
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(tcp::no_delay(true), ec);
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+}
+
+bool AgentSession::take_activity() {
+  bool had = activity_;
+  activity_ = false;
+  return had;
+}
+
+asio::awaitable<void> AgentSession::read_loop() {
+  boost::system::error_code ec;
+  while (phase_ != Phase::kClosed) {
+    co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    auto buffer = context_.read_buffer();
+    std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+    if (ec) {
+      if (phase_ == Phase::kOnline) {
+        spdlog::info("agent {} ({}) disconnected: {}", device_id_, remote_, ec.message());
+      }
+      break;
+    }
+    last_receive_ = Clock::now();
+    activity_ = true;
+    auto received = tls_->receive(buffer.first(n));
+    if (!received) {
+      spdlog::warn("agent link from {}{}: {}", remote_,
+                   device_id_.empty() ? "" : " (" + device_id_ + ")",
+                   received.error().to_string());
+      break;
+    }
+    if (phase_ == Phase::kHandshake && tls_->state() == tls::TlsSession::State::kOpen) {
+      on_handshake_done();
+    }
+    std::string plaintext = tls_->take_plaintext();
+    if (!plaintext.empty() && phase_ != Phase::kClosing && phase_ != Phase::kClosed) {
+      auto fed = mux_.receive(bytes_of(plaintext));
+      handle_events();
+      if (!fed) {
+        // The multiplexer has queued a Goodbye naming the error; flush it.
+        spdlog::warn("agent link from {}{} closed: {}", remote_,
+                     device_id_.empty() ? "" : " (" + device_id_ + ")", fed.error().to_string());
+        if (phase_ != Phase::kClosed) {
+          phase_ = Phase::kClosing;
+          closing_since_ = Clock::now();
+        }
+      }
+    }
+    if (tls_->state() == tls::TlsSession::State::kClosed) break;
+    wake_writer();
+  }
+  shut_down();
+}
+
+asio::awaitable<void> AgentSession::write_loop() {
+  boost::system::error_code ec;
+  std::string chunk;
+  bool close_notify_sent = false;
+  while (phase_ != Phase::kClosed) {
+    if (tls_->state() == tls::TlsSession::State::kOpen) {
+      // Move little at a time into TLS so control frames overtake bulk data.
+      while (mux_.wants_write() && !tls_->wants_write()) {
+        auto out = mux_.pending_output(kTlsChunk);
+        if (out.empty()) break;
+        if (auto sent = tls_->send(out); !sent) {
+          spdlog::warn("agent link {}: {}", remote_, sent.error().to_string());
+          shut_down();
+          co_return;
+        }
+        mux_.consume_output(out.size());
+      }
+      if (phase_ == Phase::kClosing && !mux_.wants_write() && !close_notify_sent) {
+        tls_->shutdown();
+        close_notify_sent = true;
+      }
+    }
+    if (tls_->wants_write()) {
+      auto out = tls_->pending_output();
+      chunk.assign(reinterpret_cast<const char*>(out.data()), out.size());
+      tls_->consume_output(out.size());
+      co_await asio::async_write(socket_, asio::buffer(chunk),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      continue;
+    }
+    if (phase_ == Phase::kClosing) break;  // everything flushed
+    chunk.clear();
+    chunk.shrink_to_fit();
+    wake_.expires_at(Clock::time_point::max());
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  shut_down();
+}
+
+void AgentSession::wake_writer() { wake_.cancel(); }
+
+void AgentSession::on_handshake_done() {
+  SSL* ssl = tls_->native_handle();
+  if (SSL_get0_peer_certificate(ssl) == nullptr) {
+    phase_ = Phase::kEnrolling;
+    return;
+  }
+  device_id_ = tls::peer_common_name(ssl);
+  auto device = context_.store().find_device(device_id_);
+  if (!device) {
+    spdlog::error("agent {} ({}): {}", device_id_, remote_, device.error().to_string());
+    close("internal", "the relay could not look up this device");
+    return;
+  }
+  if (!device->has_value()) {
+    spdlog::warn("agent {} ({}) refused: unknown device", device_id_, remote_);
+    close("unknown_device", "this device is not known to the relay; enroll it again");
+    return;
+  }
+  if ((*device)->revoked) {
+    spdlog::warn("agent {} ({}) refused: device revoked", device_id_, remote_);
+    close("revoked", "this device was revoked by an administrator");
+    return;
+  }
+  phase_ = Phase::kAwaitingHello;
+}
+
+void AgentSession::handle_events() {
+  while (auto event = mux_.poll_event()) {
+    if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) continue;
+    switch (event->kind) {
+      case wire::MuxEvent::Kind::kControl:
+        on_control(event->control);
+        break;
+      case wire::MuxEvent::Kind::kChannelOpened:
+        mux_.reset_channel(event->channel, "unsupported channel kind '" + event->open_kind + "'");
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void AgentSession::on_control(const v1::Frame& frame) {
+  switch (phase_) {
+    case Phase::kEnrolling: {
+      if (frame.body_case() != v1::Frame::kEnrollRequest) {
+        spdlog::warn("link from {} without a device certificate sent a non-enrollment frame",
+                     remote_);
+        close("enrollment_required",
+              "this connection has no device certificate: only enrollment is allowed");
+        return;
+      }
+      v1::Frame reply;
+      *reply.mutable_enroll_response() =
+          context_.enrollment().enroll(frame.enroll_request(), remote_, unix_now_ms());
+      (void)mux_.send_control(std::move(reply));
+      close("enrolled", "enrollment finished");
+      return;
+    }
+    case Phase::kAwaitingHello:
+      if (frame.body_case() != v1::Frame::kHello) {
+        close("bad_hello", "expected hello as the first frame");
+        return;
+      }
+      on_hello(frame.hello());
+      return;
+    case Phase::kOnline:
+      break;
+    default:
+      return;
+  }
+  switch (frame.body_case()) {
+    case v1::Frame::kHeartbeat: {
+      v1::Frame ack;
+      ack.mutable_heartbeat_ack()->set_seq(frame.heartbeat().seq());
+      ack.mutable_heartbeat_ack()->set_sent_at_ms(frame.heartbeat().sent_at_ms());
+      (void)mux_.send_control(std::move(ack));
+      return;
+    }
+    case v1::Frame::kHeartbeatAck:
+      return;
+    case v1::Frame::kResponse:
+      on_response(frame.response());
+      return;
+    case v1::Frame::kRequest: {
+      v1::Frame reply;
+      reply.mutable_response()->set_id(frame.request().id());
+      reply.mutable_response()->mutable_error()->set_code("unsupported");
+      reply.mutable_response()->mutable_error()->set_message("the relay does not handle this request");
+      (void)mux_.send_control(std::move(reply));
+      return;
+    }
+    case v1::Frame::kGoodbye:
+      spdlog::info("agent {} ({}) said goodbye: {}", device_id_, remote_, frame.goodbye().reason());
+      phase_ = Phase::kClosing;
+      closing_since_ = Clock::now();
+      return;
+    default:
+      spdlog::warn("agent {} ({}) sent an unexpected control frame", device_id_, remote_);
+      close("unexpected_frame", "unexpected control frame after hello");
+      return;
+  }
+}
+
+void AgentSession::on_hello(const v1::Hello& hello) {
+  if (hello.device_id() != device_id_) {
+    close("bad_hello", "hello names device '" + hello.device_id().substr(0, 64) +
+                           "' but the certificate is for " + device_id_);
+    return;
+  }
+  for (auto why : {check_text_field("hostname", hello.hostname(), 253, false),
+                   check_text_field("platform", hello.platform(), 64, false),
+                   check_text_field("agent_version", hello.agent_version(), 64, false),
+                   check_text_field("os_release", hello.os_release(), 256, false)}) {
+    if (!why.empty()) {
+      close("bad_hello", why);
+      return;
+    }
+  }
+  const auto& config = context_.config();
+  std::chrono::milliseconds interval =
+      hello.heartbeat_interval_ms() != 0 ? std::chrono::milliseconds(hello.heartbeat_interval_ms())
+                                         : std::chrono::milliseconds(config.heartbeat);
+  heartbeat_ = std::clamp(interval, kMinHeartbeat, kMaxHeartbeat);
+  std::uint32_t max_frame = config.max_frame_size;
+  if (hello.max_frame_size() != 0) {
+    max_frame = std::max(wire::kMinMaxFrameSize, std::min(max_frame, hello.max_frame_size()));
+  }
+  mux_.set_max_frame_size(max_frame);
+
+  Device facts;
+  facts.id = device_id_;
+  facts.hostname = hello.hostname();
+  facts.platform = hello.platform();
+  facts.agent_version = hello.agent_version();
+  facts.os_release = hello.os_release();
+  UnixMillis now = unix_now_ms();
+  if (auto stored = context_.store().update_device_hello(facts, now); !stored) {
+    spdlog::error("agent {}: cannot record hello: {}", device_id_, stored.error().to_string());
+  }
+
+  v1::Frame ack;
+  auto* body = ack.mutable_hello_ack();
+  body->set_relay_version(HELPLINE_VERSION);
+  body->set_max_frame_size(max_frame);
+  body->set_heartbeat_interval_ms(static_cast<std::uint32_t>(heartbeat_.count()));
+  body->set_server_time_ms(now);
+  (void)mux_.send_control(std::move(ack));
+  phase_ = Phase::kOnline;
+  connected_since_ = now;
+  context_.on_online(shared_from_this());
+  registered_ = true;
+  spdlog::info("agent {} ({}, {}) online from {}", device_id_, hello.hostname(),
+               hello.agent_version(), remote_);
+}
+
+void AgentSession::on_response(const v1::Response& response) {
+  auto it = pending_.find(response.id());
+  if (it == pending_.end()) return;  // answered after its timeout
+  it->second->result = response;
+  it->second->timer.cancel();
+  pending_.erase(it);
+}
+
+asio::awaitable<Result<v1::Response>> AgentSession::request(v1::Request request,
+                                                            std::chrono::milliseconds timeout) {
+  if (phase_ != Phase::kOnline) {
+    co_return fail("device_offline", "device " + device_id_ + " is not connected");
+  }
+  std::uint64_t id = next_request_id_++;
+  request.set_id(id);
+  auto pending = std::make_shared<Pending>(socket_.get_executor());
+  v1::Frame frame;
+  *frame.mutable_request() = std::move(request);
+  if (auto sent = mux_.send_control(std::move(frame)); !sent) co_return fail(sent.error());
+  pending_[id] = pending;
+  wake_writer();
+  pending->timer.expires_after(timeout);
+  boost::system::error_code ec;
+  co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  pending_.erase(id);
+  if (pending->result) co_return std::move(*pending->result);
+  co_return fail("timeout", "device " + device_id_ + " did not answer within " +
+                                std::to_string(timeout.count()) + " ms");
+}
+
+void AgentSession::close(std::string code, std::string message) {
+  if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) return;
+  Error error{code, message};
+  mux_.shutdown(message, error);
+  phase_ = Phase::kClosing;
+  closing_since_ = Clock::now();
+  wake_writer();
+}
+
+void AgentSession::check_deadlines(Clock::time_point now) {
+  switch (phase_) {
+    case Phase::kHandshake:
+    case Phase::kEnrolling:
+    case Phase::kAwaitingHello:
+      if (now - started_ > kSetupTimeout) {
+        spdlog::warn("agent link from {} closed: no {} within {} s", remote_,
+                     phase_ == Phase::kAwaitingHello ? "hello" : "TLS handshake or enrollment",
+                     kSetupTimeout.count());
+        shut_down();
+      }
+      return;
+    case Phase::kOnline:
+      if (now - last_receive_ > 3 * heartbeat_ + kHeartbeatGrace) {
+        spdlog::warn("agent {} ({}) closed: nothing received for {} ms (heartbeat every {} ms)",
+                     device_id_, remote_,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(now - last_receive_)
+                         .count(),
+                     heartbeat_.count());
+        shut_down();
+      }
+      return;
+    case Phase::kClosing:
+      if (now - closing_since_ > kCloseTimeout) shut_down();
+      return;
+    case Phase::kClosed:
+      return;
+  }
+}
+
+void AgentSession::shut_down() {
+  if (phase_ == Phase::kClosed) return;
+  phase_ = Phase::kClosed;
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  wake_.cancel();
+  for (auto& [id, pending] : pending_) {
+    pending->result = fail("device_offline", "the link to device " + device_id_ + " closed");
+    pending->timer.cancel();
+  }
+  pending_.clear();
+  if (registered_) {
+    registered_ = false;
+    context_.on_offline(this);
+  }
+}
+
+}  // namespace helpline::relay

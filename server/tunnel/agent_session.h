@@ -1,0 +1,100 @@
+// One agent's link: TLS (common/tls's sans-IO session) over a plain Asio TCP
+// socket, the wire multiplexer above it, and the relay's side of the
+// protocol: enrollment for a connection without a client certificate, hello,
+// heartbeat answers, and requests from technicians routed to this device.
+//
+// Using the sans-IO TLS session instead of asio::ssl::stream keeps an idle
+// link small: no per-connection record buffers, reads go through the
+// tunnel's shared buffer.
+//
+// Thread: everything runs on the tunnel's single io_context thread.
+// Lifetime: shared_ptr; the read and write coroutines hold a reference, so
+// the session lives until both have ended.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/core/result.h"
+#include "common/core/time_format.h"
+#include "common/tls/tls.h"
+#include "common/wire/wire.h"
+#include "helpline/v1/tunnel.pb.h"
+
+namespace helpline::relay {
+
+class Tunnel;
+
+class AgentSession : public std::enable_shared_from_this<AgentSession> {
+ public:
+  enum class Phase { kHandshake, kEnrolling, kAwaitingHello, kOnline, kClosing, kClosed };
+
+  AgentSession(boost::asio::ip::tcp::socket socket, Tunnel& context);
+  AgentSession(const AgentSession&) = delete;
+  AgentSession& operator=(const AgentSession&) = delete;
+  ~AgentSession();
+
+  // Starts the read and write coroutines.
+  void start();
+
+  // Sends `request` (its id is assigned here) and waits for the Response.
+  // Errors: "device_offline" if the link ends first, "timeout".
+  [[nodiscard]] boost::asio::awaitable<Result<v1::Response>> request(
+      v1::Request request, std::chrono::milliseconds timeout);
+
+  // Sends Goodbye{code, message}, flushes what is queued (bounded) and closes.
+  void close(std::string code, std::string message);
+
+  [[nodiscard]] const std::string& device_id() const { return device_id_; }
+  [[nodiscard]] const std::string& remote() const { return remote_; }
+  [[nodiscard]] Phase phase() const { return phase_; }
+  [[nodiscard]] UnixMillis connected_since() const { return connected_since_; }
+  [[nodiscard]] std::chrono::steady_clock::time_point last_receive() const { return last_receive_; }
+  [[nodiscard]] std::chrono::milliseconds heartbeat_interval() const { return heartbeat_; }
+  // Called by the tunnel's periodic sweep: ends a link that has overstayed
+  // its phase (slow handshake, silent agent, a close that does not flush).
+  void check_deadlines(std::chrono::steady_clock::time_point now);
+  // True once since the last call if anything arrived (batches last_seen).
+  [[nodiscard]] bool take_activity();
+
+ private:
+  struct Pending;
+
+  boost::asio::awaitable<void> read_loop();
+  boost::asio::awaitable<void> write_loop();
+  void on_handshake_done();
+  void handle_events();
+  void on_control(const v1::Frame& frame);
+  void on_hello(const v1::Hello& hello);
+  void on_response(const v1::Response& response);
+  void fail_link(const std::string& code, const std::string& message);
+  void shut_down();
+  void wake_writer();
+
+  boost::asio::ip::tcp::socket socket_;
+  Tunnel& context_;
+  std::string remote_;
+  std::optional<tls::TlsSession> tls_;
+  wire::Multiplexer mux_;
+  boost::asio::steady_timer wake_;
+  Phase phase_ = Phase::kHandshake;
+  std::string device_id_;
+  UnixMillis connected_since_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_receive_;
+  std::chrono::steady_clock::time_point closing_since_;
+  std::chrono::milliseconds heartbeat_{30000};
+  bool activity_ = false;
+  bool registered_ = false;
+  std::uint64_t next_request_id_ = 1;
+  std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;
+};
+
+}  // namespace helpline::relay

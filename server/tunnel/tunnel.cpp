@@ -1,0 +1,170 @@
+#include "server/tunnel/tunnel.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace helpline::relay {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::chrono::seconds kSweepInterval{1};
+constexpr std::chrono::seconds kLastSeenFlush{15};
+
+}  // namespace
+
+Tunnel::Tunnel(asio::io_context& io, Store& store, RelayCa& ca, const RelayConfig& config)
+    : io_(io),
+      store_(store),
+      config_(config),
+      enrollment_(store, ca),
+      acceptor_(io),
+      sweep_timer_(io),
+      last_flush_(std::chrono::steady_clock::now()) {
+  tls::ServerConfig server;
+  server.identity = ca.server_identity();
+  server.client_ca_pem = ca.ca_pem();
+  server.client_cert = tls::ClientCertMode::kOptional;  // a new agent comes without one to enroll
+  auto ctx = tls::make_server_context(server);
+  if (ctx) {
+    tls::release_buffers_when_idle(ctx->get());
+    ssl_ctx_ = std::move(*ctx);
+  } else {
+    spdlog::error("agent listener TLS setup failed: {}", ctx.error().to_string());
+  }
+}
+
+Tunnel::~Tunnel() = default;
+
+Result<HostPort> Tunnel::listen(const HostPort& where) {
+  if (!ssl_ctx_) return fail("tls_config", "the agent listener has no usable TLS identity");
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(where.host, ec);
+  if (ec) {
+    return fail("listen_failed", "agent listener: '" + where.host +
+                                     "' is not an IP address to bind (" + ec.message() + ")");
+  }
+  tcp::endpoint endpoint(address, where.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail("listen_failed", "cannot listen for agents on " + where.to_string() + ": " +
+                                     ec.message());
+  }
+  return HostPort{where.host, acceptor_.local_endpoint().port()};
+}
+
+void Tunnel::start() {
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_, sweep_loop(), asio::detached);
+}
+
+void Tunnel::stop() {
+  stopping_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  sweep_timer_.cancel();
+  flush_last_seen();
+  // close() may untrack nothing synchronously, but iterate over a copy anyway.
+  std::vector<AgentSession*> all(sessions_.begin(), sessions_.end());
+  for (AgentSession* session : all) session->close("shutting_down", "the relay is shutting down");
+}
+
+asio::awaitable<void> Tunnel::accept_loop() {
+  while (!stopping_) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping_) break;
+      // EMFILE and friends: log and keep serving the links we have.
+      spdlog::warn("agent listener: accept failed: {}", ec.message());
+      asio::steady_timer pause(io_);
+      pause.expires_after(std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    std::make_shared<AgentSession>(std::move(socket), *this)->start();
+  }
+}
+
+asio::awaitable<void> Tunnel::sweep_loop() {
+  while (!stopping_) {
+    sweep_timer_.expires_after(kSweepInterval);
+    boost::system::error_code ec;
+    co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_) break;
+    auto now = std::chrono::steady_clock::now();
+    std::vector<AgentSession*> all(sessions_.begin(), sessions_.end());
+    for (AgentSession* session : all) {
+      if (sessions_.count(session) != 0) session->check_deadlines(now);
+    }
+    if (now - last_flush_ >= kLastSeenFlush) flush_last_seen();
+  }
+}
+
+void Tunnel::flush_last_seen() {
+  last_flush_ = std::chrono::steady_clock::now();
+  std::vector<std::string> ids;
+  for (auto& [id, weak] : online_) {
+    if (auto session = weak.lock(); session && session->take_activity()) ids.push_back(id);
+  }
+  if (ids.empty()) return;
+  if (auto r = store_.touch_devices(ids, unix_now_ms()); !r) {
+    spdlog::error("cannot record last_seen for {} devices: {}", ids.size(), r.error().to_string());
+  }
+}
+
+void Tunnel::on_online(const std::shared_ptr<AgentSession>& session) {
+  auto& slot = online_[session->device_id()];
+  if (auto previous = slot.lock(); previous && previous != session) {
+    previous->close("replaced", "a newer connection from the same device replaced this one");
+  }
+  slot = session;
+}
+
+void Tunnel::on_offline(AgentSession* session) {
+  auto it = online_.find(session->device_id());
+  if (it == online_.end()) return;
+  auto current = it->second.lock();
+  if (current && current.get() != session) return;  // already replaced
+  online_.erase(it);
+  if (auto r = store_.touch_devices(std::vector<std::string>{session->device_id()}, unix_now_ms());
+      !r) {
+    spdlog::error("cannot record last_seen for {}: {}", session->device_id(), r.error().to_string());
+  }
+  if (!stopping_) spdlog::info("agent {} offline", session->device_id());
+}
+
+LinkInfo Tunnel::link_info(std::string_view device_id) const {
+  auto it = online_.find(std::string(device_id));
+  if (it == online_.end()) return {};
+  auto session = it->second.lock();
+  if (!session || session->phase() != AgentSession::Phase::kOnline) return {};
+  return LinkInfo{true, session->connected_since(), session->remote()};
+}
+
+asio::awaitable<Result<v1::Response>> Tunnel::request(std::string device_id, v1::Request request,
+                                                      std::chrono::milliseconds timeout) {
+  auto it = online_.find(device_id);
+  std::shared_ptr<AgentSession> session = it == online_.end() ? nullptr : it->second.lock();
+  if (!session) co_return fail("device_offline", "device " + device_id + " is not connected");
+  co_return co_await session->request(std::move(request), timeout);
+}
+
+void Tunnel::disconnect(std::string_view device_id, const std::string& code,
+                        const std::string& message) {
+  auto it = online_.find(std::string(device_id));
+  if (it == online_.end()) return;
+  if (auto session = it->second.lock()) session->close(code, message);
+}
+
+}  // namespace helpline::relay

@@ -1,0 +1,99 @@
+// server/tunnel: the agent listener. Accepts agent links, runs enrollment,
+// keeps the registry of online devices, routes technicians' requests to
+// them, and drops links that go silent.
+//
+// Thread: one io_context thread runs the tunnel, the API and the store, so
+// nothing here locks. Lifetime: outlives every AgentSession it starts (stop()
+// closes them; the io_context must then run until they have ended).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <span>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/core/host_port.h"
+#include "common/core/result.h"
+#include "common/tls/tls.h"
+#include "helpline/v1/tunnel.pb.h"
+#include "server/ca/relay_ca.h"
+#include "server/config/relay_config.h"
+#include "server/store/store.h"
+#include "server/tunnel/agent_session.h"
+#include "server/tunnel/enrollment.h"
+
+namespace helpline::relay {
+
+// What the API shows of a live link.
+struct LinkInfo {
+  bool online = false;
+  UnixMillis connected_since = 0;
+  std::string remote;
+};
+
+class Tunnel {
+ public:
+  // All references must outlive the tunnel.
+  Tunnel(boost::asio::io_context& io, Store& store, RelayCa& ca, const RelayConfig& config);
+  ~Tunnel();
+
+  // Binds the agent listener. Returns the bound address (the real port when
+  // `where` asked for port 0). Errors: "tls_config", "listen_failed".
+  [[nodiscard]] Result<HostPort> listen(const HostPort& where);
+  // Starts accepting and the liveness sweep.
+  void start();
+  // Stops accepting and closes every link with Goodbye "shutting down".
+  void stop();
+
+  [[nodiscard]] LinkInfo link_info(std::string_view device_id) const;
+  [[nodiscard]] std::size_t online_count() const { return online_.size(); }
+
+  // Sends a request to an online device and waits for its answer.
+  // Errors: "device_offline", "timeout", or the agent's own error.
+  [[nodiscard]] boost::asio::awaitable<Result<v1::Response>> request(
+      std::string device_id, v1::Request request, std::chrono::milliseconds timeout);
+
+  // Ends a device's live link (if any) with Goodbye{code, message}.
+  void disconnect(std::string_view device_id, const std::string& code, const std::string& message);
+
+  // --- for AgentSession ---
+  [[nodiscard]] SSL_CTX* ssl_context() const { return ssl_ctx_.get(); }
+  [[nodiscard]] Store& store() { return store_; }
+  [[nodiscard]] Enrollment& enrollment() { return enrollment_; }
+  [[nodiscard]] const RelayConfig& config() const { return config_; }
+  [[nodiscard]] std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+  void on_online(const std::shared_ptr<AgentSession>& session);
+  void on_offline(AgentSession* session);
+  void track(AgentSession* session) { sessions_.insert(session); }
+  void untrack(AgentSession* session) { sessions_.erase(session); }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> sweep_loop();
+  void flush_last_seen();
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  const RelayConfig& config_;
+  Enrollment enrollment_;
+  tls::SslCtxPtr ssl_ctx_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer sweep_timer_;
+  std::unordered_map<std::string, std::weak_ptr<AgentSession>> online_;
+  std::unordered_set<AgentSession*> sessions_;  // every live session, any phase
+  std::array<std::uint8_t, 16 * 1024> read_buffer_{};
+  std::chrono::steady_clock::time_point last_flush_;
+  bool stopping_ = false;
+};
+
+}  // namespace helpline::relay

@@ -1,0 +1,58 @@
+// Shared by the common/tls tests: a small PKI (relay CA, server and client
+// certificates, and a second CA whose certificates must be refused) and a
+// shuttle that moves ciphertext between two TlsSessions in memory.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/tls/tls.h"
+
+namespace helpline::tls::testing {
+
+struct Pki {
+  PKeyPtr ca_key;
+  X509Ptr ca_cert;
+  std::string ca_pem;
+  Identity server;  // CN "relay", SANs 127.0.0.1, ::1 and localhost; chain leaf + CA
+  Identity client;  // CN "device-1", clientAuth
+  std::string other_ca_pem;
+  Identity foreign_client;  // CN "intruder", issued by the other CA
+};
+
+// Built on first use and never changed afterwards.
+const Pki& pki();
+
+// A request with every field spelled out.
+CertRequest request(std::string common_name, std::vector<std::string> sans = {},
+                    CertUsage usage = CertUsage::kClient,
+                    std::chrono::hours validity = std::chrono::hours(24 * 365),
+                    std::uint64_t serial = 0);
+
+// Issues a leaf for a fresh P-256 key; the chain holds leaf then `ca_cert`.
+Identity issue(const X509* ca_cert, EVP_PKEY* ca_key, const CertRequest& request);
+
+// Unwraps a Result a test expects to succeed.
+template <class T>
+T ok(Result<T> result) {
+  if (!result) throw std::runtime_error(result.error().to_string());
+  return std::move(*result);
+}
+
+struct PumpResult {
+  std::optional<Error> client_error;  // the first error each side reported
+  std::optional<Error> server_error;
+};
+
+// Moves ciphertext both ways until neither side has any left (bounded).
+void pump(TlsSession& client, TlsSession& server, PumpResult& result);
+// client.advance() then pump().
+PumpResult handshake(TlsSession& client, TlsSession& server);
+
+// Contexts from the shared PKI.
+SslCtxPtr server_context(ClientCertMode mode = ClientCertMode::kRequired);
+SslCtxPtr client_context(bool anchor, bool pin, const Identity* identity);
+
+}  // namespace helpline::tls::testing
