@@ -16,6 +16,12 @@ if(HELPLINE_SANITIZE)
   target_link_options(helpline_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+if(HELPLINE_FUZZ)
+  # Every library gets coverage instrumentation, or libFuzzer only sees the
+  # edges of the fuzz target file itself. The targets add -fsanitize=fuzzer.
+  target_compile_options(helpline_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 add_library(helpline_warnings INTERFACE)
 target_compile_options(helpline_warnings INTERFACE
   -Wall -Wextra              # the usual set
