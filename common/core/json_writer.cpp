@@ -1,5 +1,6 @@
 #include "common/core/json_writer.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -97,9 +98,10 @@ JsonWriter& JsonWriter::value(double number) {
     out_ += "null";
     return *this;
   }
+  // Shortest text that reads back to the same double: 812.3, not 812.29999999999995.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", number);
-  out_ += buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, number);
+  out_.append(buf, ec == std::errc() ? end : buf);
   return *this;
 }
 

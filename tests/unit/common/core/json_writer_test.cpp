@@ -26,3 +26,15 @@ TEST(JsonWriter, EscapesControlCharacters) {
 
 }  // namespace
 }  // namespace helpline
+
+namespace helpline {
+namespace {
+
+TEST(JsonWriter, PrintsDoublesInTheirShortestForm) {
+  JsonWriter w;
+  w.begin_array().value(812.3).value(0.5).value(1e300).end_array();
+  EXPECT_EQ(w.str(), "[812.3,0.5,1e+300]");
+}
+
+}  // namespace
+}  // namespace helpline
