@@ -1,0 +1,213 @@
+#include "agent/cli/commands.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "agent/enroll/enroll.h"
+#include "agent/link/link.h"
+#include "agent/state/agent_state.h"
+#include "common/core/duration.h"
+#include "common/core/files.h"
+#include "common/core/json_writer.h"
+
+namespace helpline::agent {
+namespace {
+
+// Everything a running agent's signal handles need.
+struct RunContext {
+  Link* link = nullptr;
+  uv_signal_t sigterm{};
+  uv_signal_t sigint{};
+};
+
+void on_signal(uv_signal_t* handle, int signum) {
+  auto* context = static_cast<RunContext*>(handle->data);
+  spdlog::info("received {}", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+  context->link->stop();
+}
+
+void log_open_handle(uv_handle_t* handle, void* /*arg*/) {
+  spdlog::error("libuv handle still open at exit: {}",
+                uv_handle_type_name(uv_handle_get_type(handle)));
+}
+
+// Whether `pid` is a live helpline-agent (a stale status.json may name a
+// pid that now belongs to something else).
+[[nodiscard]] bool agent_running(std::int64_t pid) {
+  if (pid <= 0 || pid > 0x7fffffff) return false;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  auto comm = files::read("/proc/" + std::to_string(pid) + "/comm", 256);
+  if (!comm) return true;  // no /proc: kill() is all we know
+  return comm->rfind("helpline-agent", 0) == 0;
+}
+
+[[nodiscard]] Result<std::chrono::seconds> heartbeat_override(const std::string& text) {
+  auto parsed = parse_duration(text);
+  if (!parsed) return fail(parsed.error().code, "--heartbeat: " + parsed.error().message);
+  if (*parsed < kMinHeartbeat || *parsed > kMaxHeartbeat) {
+    return fail("bad_duration", "--heartbeat: must be between 1s and 1h");
+  }
+  return *parsed;
+}
+
+}  // namespace
+
+std::filesystem::path state_dir_from(const std::optional<std::string>& flag) {
+  if (flag && !flag->empty()) return *flag;
+  if (const char* env = std::getenv(kStateDirEnv); env != nullptr && *env != '\0') return env;
+  return kDefaultStateDir;
+}
+
+int exit_code_for(const Error& error) { return error.code == "revoked" ? kExitRevoked : 1; }
+
+Result<std::string> enroll_command(const EnrollArgs& args) {
+  EnrollOptions options;
+  options.relay = args.relay;
+  options.token = args.token;
+  options.ca_pin = args.ca_pin;
+  options.state_dir = args.state_dir;
+  options.force = args.force;
+  options.proxy_env = ProxyEnv::from_environment();
+  options.host = read_host_info();
+  auto enrolled = enroll(options);
+  if (!enrolled) return fail(enrolled.error());
+  if (args.json) {
+    JsonWriter json;
+    json.begin_object()
+        .field("device_id", enrolled->device_id)
+        .field("group", enrolled->group)
+        .field("relay", enrolled->relay.to_string())
+        .end_object();
+    return json.str() + "\n";
+  }
+  std::string group = enrolled->group.empty() ? "" : " (group " + enrolled->group + ")";
+  return "enrolled as " + enrolled->device_id + group + " with relay " +
+         enrolled->relay.to_string() + "\n";
+}
+
+Result<void> run_command(const RunArgs& args) {
+  auto state = load_state(args.state_dir);
+  if (!state) return fail(state.error());
+  std::chrono::seconds heartbeat = state->config.heartbeat;
+  if (args.heartbeat) {
+    auto parsed = heartbeat_override(*args.heartbeat);
+    if (!parsed) return fail(parsed.error());
+    heartbeat = *parsed;
+  }
+  auto proxy = choose_proxy(ProxyEnv::from_environment(), state->config.proxy, state->config.relay);
+  if (!proxy) return fail(proxy.error());
+
+  LinkConfig config;
+  config.heartbeat = heartbeat;
+  config.host = read_host_info();
+  config.proxy = *proxy;
+  config.state = std::move(*state);
+  spdlog::info("helpline-agent {} starting: device {}, relay {}, heartbeat {}, state {}",
+               HELPLINE_VERSION, config.state.config.device_id,
+               config.state.config.relay.to_string(), format_duration(heartbeat),
+               config.state.dir.string());
+
+  uv_loop_t loop;
+  if (int rc = uv_loop_init(&loop); rc != 0) {
+    return fail("loop_failed", std::string("cannot start the event loop: ") + uv_strerror(rc));
+  }
+  auto link = Link::create(&loop, std::move(config));
+  if (!link) {
+    (void)uv_loop_close(&loop);
+    return fail(link.error());
+  }
+
+  RunContext context;
+  context.link = link->get();
+  for (auto [handle, signum] : {std::pair{&context.sigterm, SIGTERM}, {&context.sigint, SIGINT}}) {
+    uv_signal_init(&loop, handle);
+    handle->data = &context;
+    uv_signal_start(handle, on_signal, signum);
+  }
+  (*link)->set_on_stopped([&context] {
+    uv_close(reinterpret_cast<uv_handle_t*>(&context.sigterm), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&context.sigint), nullptr);
+  });
+  (*link)->start();
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  int exit_code = (*link)->exit_code();
+  std::string exit_message = (*link)->exit_message();
+  link->reset();
+  if (uv_loop_close(&loop) != 0) {
+    uv_walk(&loop, log_open_handle, nullptr);
+    return fail("loop_failed", "the event loop still had open handles at exit");
+  }
+  if (exit_code == kExitRevoked) return fail("revoked", exit_message);
+  spdlog::info("stopped");
+  return {};
+}
+
+Result<std::string> status_command(const StatusArgs& args) {
+  const std::filesystem::path& dir = args.state_dir;
+  std::optional<AgentConfig> config;
+  if (has_enrollment(dir)) {
+    auto text = files::read(dir / kConfigFile, 64u * 1024);
+    if (!text) return fail(text.error());
+    auto parsed = parse_agent_config(*text);
+    if (!parsed) return fail(parsed.error());
+    config = std::move(*parsed);
+  }
+  AgentStatus status;
+  if (config) {
+    auto read = read_status(dir);
+    if (!read) return fail(read.error());
+    if (*read) status = **read;
+  }
+  bool running = agent_running(status.pid);
+  bool connected = running && status.connected;
+
+  if (args.json) {
+    JsonWriter json;
+    json.begin_object()
+        .field("enrolled", config.has_value())
+        .field("state_dir", dir.string())
+        .field("device_id", config ? config->device_id : "")
+        .field("group", config ? config->group : "")
+        .field("relay", config ? config->relay.to_string() : "")
+        .field("ca_pin", config ? config->ca_pin : "")
+        .field("enrolled_at", config ? format_rfc3339(config->enrolled_at) : "")
+        .field("running", running)
+        .field("pid", running ? status.pid : std::int64_t{0})
+        .field("connected", connected)
+        .field("connected_since", connected ? format_rfc3339(status.connected_since) : "")
+        .field("last_error", status.last_error)
+        .field("last_error_at", format_rfc3339(status.last_error_at))
+        .end_object();
+    return json.str() + "\n";
+  }
+
+  if (!config) {
+    return "not enrolled (no " + (dir / kConfigFile).string() +
+           "); run: helpline-agent enroll --relay HOST:PORT --token TOKEN --ca-pin SHA256:...\n";
+  }
+  std::string out;
+  auto line = [&out](std::string_view label, const std::string& value) {
+    out += std::string(label);
+    out.append(14 - std::min<std::size_t>(label.size(), 13), ' ');
+    out += value + "\n";
+  };
+  line("device:",
+       config->device_id + (config->group.empty() ? "" : " (group " + config->group + ")"));
+  line("relay:", config->relay.to_string());
+  line("ca pin:", config->ca_pin);
+  line("enrolled at:", format_rfc3339(config->enrolled_at));
+  line("agent:", running ? "running (pid " + std::to_string(status.pid) + ")" : "not running");
+  line("connection:",
+       connected ? "connected since " + format_rfc3339(status.connected_since) : "not connected");
+  if (!status.last_error.empty()) {
+    line("last error:", status.last_error + " (at " + format_rfc3339(status.last_error_at) + ")");
+  }
+  return out;
+}
+
+}  // namespace helpline::agent
