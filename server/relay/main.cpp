@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
     if (!served) return die(served.error().message);
     return 0;
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "helpline-relay: " << e.what() << " (see --help)\n";
+    return 2;
   } catch (const std::exception& e) {
     return die(e.what());
   }

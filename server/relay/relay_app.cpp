@@ -2,12 +2,18 @@
 
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <csignal>
+#include <functional>
 
 #include "common/core/files.h"
 #include "common/core/json_writer.h"
@@ -28,6 +34,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::chrono::seconds kShutdownGrace{3};
+constexpr std::chrono::milliseconds kShutdownPoll{20};
 
 [[nodiscard]] bool is_wildcard(const std::string& host) {
   return host == "0.0.0.0" || host == "::" || host.empty();
@@ -88,6 +95,17 @@ constexpr std::chrono::seconds kShutdownGrace{3};
       .field("pid", static_cast<std::int64_t>(::getpid()))
       .end_object();
   return files::write_atomic(dir / "listen.json", json.str() + "\n", 0644);
+}
+
+asio::awaitable<void> wait_for_links(asio::io_context& io, const Tunnel& tunnel) {
+  asio::steady_timer poll(io);
+  auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
+  while (tunnel.session_count() > 0 && std::chrono::steady_clock::now() < deadline) {
+    poll.expires_after(kShutdownPoll);
+    boost::system::error_code ec;
+    co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  io.stop();
 }
 
 }  // namespace
@@ -157,16 +175,28 @@ Result<void> serve_relay(const ServeOptions& options) {
                agent_at->to_string(), api_at->to_string(), ca->pin());
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
-  asio::steady_timer grace(io);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+  bool shutting_down = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal;
+  on_signal = [&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
+    signals.async_wait(on_signal);  // absorb repeated signals while stopping
+    if (shutting_down) return;
+    shutting_down = true;
     spdlog::info("signal {}: shutting down", signal);
     tunnel.stop();
     api_server.stop();
-    grace.expires_after(kShutdownGrace);
-    grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
-  });
+    // Stop as soon as every agent link has flushed its Goodbye, and at the
+    // latest after the grace period. Idle API keep-alive connections are not
+    // waited for.
+    asio::co_spawn(io, wait_for_links(io, tunnel), asio::detached);
+  };
+  signals.async_wait(on_signal);
   io.run();
+  // A second SIGTERM during exit must not turn a clean stop into a kill.
+  boost::system::error_code ignored;
+  signals.clear(ignored);
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
   std::error_code ec;
   fs::remove(dir / "listen.json", ec);
   spdlog::info("relay stopped");

@@ -57,6 +57,8 @@ class Tunnel {
 
   [[nodiscard]] LinkInfo link_info(std::string_view device_id) const;
   [[nodiscard]] std::size_t online_count() const { return online_.size(); }
+  // Links in any phase, including ones still handshaking or closing.
+  [[nodiscard]] std::size_t session_count() const { return sessions_.size(); }
 
   // Sends a request to an online device and waits for its answer.
   // Errors: "device_offline", "timeout", or the agent's own error.

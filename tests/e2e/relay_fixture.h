@@ -1,0 +1,147 @@
+// The end-to-end fixture: a real helpline-relay in a temporary data dir on
+// 127.0.0.1 (ports chosen by the kernel), an admin logged in with the real
+// `helpline` CLI, and helpers to enroll and run real `helpline-agent`s.
+//
+// Every wait is a bounded poll. TearDown stops every process it started
+// (SIGTERM, then SIGKILL after a grace) and, when the test failed, prints
+// the tail of the relay's and the agents' stderr.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "helpline/v1/tunnel.pb.h"
+#include "tests/support/json.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/tls_test_client.h"
+#include "tests/support/wait_until.h"
+
+namespace helpline::e2e {
+
+using namespace std::chrono_literals;
+using google::protobuf::Struct;
+using helpline::testing::RunResult;
+
+// Bounds, generous for a loaded machine running sanitizer builds.
+inline constexpr std::chrono::milliseconds kCommandTimeout = 20s;    // one CLI run
+inline constexpr std::chrono::milliseconds kOnlineTimeout = 5s;      // agent start -> online
+inline constexpr std::chrono::milliseconds kReconnectTimeout = 40s;  // after a relay restart
+inline constexpr std::chrono::milliseconds kStartTimeout = 15s;      // relay start -> listen.json
+inline constexpr std::chrono::milliseconds kStopGrace = 6s;          // SIGTERM -> exit
+inline constexpr std::chrono::milliseconds kPoll = 100ms;
+
+// helpline-agent run's exit status when the relay revoked the device.
+inline constexpr int kExitRevoked = 78;
+
+struct EnrollToken {
+  std::string token;
+  std::string id;
+};
+
+struct EnrolledAgent {
+  std::filesystem::path state;  // the agent's --state dir
+  std::string device_id;
+};
+
+class RelayFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // --- the relay ---
+  [[nodiscard]] const std::filesystem::path& data_dir() const { return data_dir_; }
+  [[nodiscard]] std::uint16_t agent_port() const { return agent_port_; }
+  [[nodiscard]] std::uint16_t api_port() const { return api_port_; }
+  [[nodiscard]] const std::string& ca_pin() const { return ca_pin_; }
+  [[nodiscard]] std::string api_url() const;
+  [[nodiscard]] std::string agent_address() const;  // "127.0.0.1:PORT"
+  [[nodiscard]] bool relay_running();
+  // SIGTERM (expects exit 0 within kStopGrace and listen.json removed),
+  // then starts again on the same ports so agents can come back.
+  void restart_relay();
+
+  // --- commands ---
+  // `helpline ARGS` as the logged-in admin.
+  [[nodiscard]] RunResult cli(std::vector<std::string> args);
+  // `helpline ARGS` with another config file (another login).
+  [[nodiscard]] RunResult cli_with(const std::filesystem::path& config,
+                                   std::vector<std::string> args, const std::string& password = "");
+  [[nodiscard]] RunResult agent_command(std::vector<std::string> args);
+  [[nodiscard]] RunResult relay_command(std::vector<std::string> args);
+
+  // A fresh path inside the test's temp dir (not created).
+  [[nodiscard]] std::filesystem::path path_for(std::string_view name) const;
+
+  // --- enrollment and agents ---
+  // `enroll-token create --json` plus `extra` args; empty on failure (the
+  // failure is recorded).
+  [[nodiscard]] EnrollToken create_token(std::vector<std::string> extra = {});
+  // `helpline-agent enroll` into `state` (pin defaults to the relay's).
+  [[nodiscard]] RunResult enroll(const std::filesystem::path& state, const std::string& token,
+                                 const std::string& pin = "");
+  // A new single-use token and a successful enrollment into path_for(name);
+  // device_id is empty on failure (recorded).
+  [[nodiscard]] EnrolledAgent enroll_agent(std::string_view name);
+  // Starts `helpline-agent run --state ... --heartbeat 1s`. The process
+  // belongs to the fixture (stopped in TearDown); nullptr (failure
+  // recorded) when it cannot be spawned.
+  helpline::testing::Process* start_agent(const EnrolledAgent& agent);
+
+  // `helpline devices --json`, parsed; empty with a recorded failure when
+  // the command fails.
+  [[nodiscard]] std::vector<Struct> devices();
+  // One device of `devices()`, if listed.
+  [[nodiscard]] std::optional<Struct> device(const std::string& id);
+  // Polls `devices --json` until the device's `online` equals `online`.
+  [[nodiscard]] bool wait_online(const std::string& id, std::chrono::milliseconds timeout,
+                                 bool online = true);
+  // `helpline devices ping ID --json` succeeded with the right device_id.
+  [[nodiscard]] bool ping(const std::string& id);
+
+  // --- raw protocol ---
+  // Options for a raw TLS client trusting the relay CA, presenting the
+  // agent's device certificate when `identity` is given.
+  [[nodiscard]] helpline::testing::TlsClientOptions raw_client_options(
+      const EnrolledAgent* identity = nullptr) const;
+  [[nodiscard]] static v1::Frame hello_frame(const std::string& device_id);
+
+ private:
+  struct Child {
+    std::string name;
+    helpline::testing::Process process;
+  };
+
+  [[nodiscard]] helpline::testing::ProcessOptions options_for(const std::filesystem::path& program,
+                                                              std::vector<std::string> args) const;
+  [[nodiscard]] RunResult run(helpline::testing::ProcessOptions options);
+  void init_relay();
+  void start_relay(const std::vector<std::string>& listen_overrides);
+  void login_admin();
+  void stop_everything();
+  void print_logs();
+
+  helpline::testing::TempDir temp_{"helpline-e2e"};
+  std::filesystem::path data_dir_;
+  std::filesystem::path admin_config_;
+  std::string ca_pin_;
+  std::string admin_user_;
+  std::string admin_password_;
+  std::uint16_t agent_port_ = 0;
+  std::uint16_t api_port_ = 0;
+  int relay_starts_ = 0;
+  int names_ = 0;
+  std::optional<helpline::testing::Process> relay_;
+  std::vector<std::filesystem::path> relay_logs_;
+  std::list<Child> agents_;  // std::list: start_agent hands out references
+};
+
+}  // namespace helpline::e2e
