@@ -60,23 +60,6 @@ int main(int argc, char** argv) {
   auto* user_list = users->add_subcommand("list", "List users");
   user_list->add_flag("--json", out.json, "Print JSON");
 
-  auto* admin = app.add_subcommand("admin", "Administration (admin)");
-  admin->require_subcommand(1);
-  InstallerArgs installer;
-  auto* admin_installer = admin->add_subcommand(
-      "installer", "Build an installer that enrolls machines into a group");
-  admin_installer->add_option("--group", installer.group, "Group the machines join")->required();
-  admin_installer->add_option("--format", installer.format, "deb or sh")->required();
-  admin_installer->add_option("--relay", installer.relay, "Agent address of the relay, HOST:PORT")
-      ->required();
-  admin_installer->add_option("--expires", installer.expires, "Token lifetime, e.g. 7d (default)");
-  admin_installer->add_option("--uses", installer.uses, "Machines that may enroll (default 1000)")
-      ->check(CLI::Range(1u, 100000u));
-  admin_installer->add_option("--out", installer.out, "File to write (0600)")->required();
-  admin_installer->add_option("--agent-package", installer.agent_package,
-                              "Agent .tar.gz to embed (--format sh)");
-  admin_installer->add_flag("--json", out.json, "Print JSON");
-
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -97,7 +80,6 @@ int main(int argc, char** argv) {
     if (*devices) return cmd_devices(out);
     if (*user_add) return cmd_user_add(user_name, role, out);
     if (*user_list) return cmd_user_list(out);
-    if (*admin_installer) return cmd_admin_installer(installer, out);
   } catch (const std::exception& e) {
     return report_failure(e.what());
   }
