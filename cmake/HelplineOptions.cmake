@@ -31,7 +31,6 @@ target_compile_options(helpline_warnings INTERFACE
   -Wnon-virtual-dtor         # interfaces are deleted through base pointers
   -Wold-style-cast           # casts say which kind they are
   -Woverloaded-virtual       # a hidden virtual is almost never meant
-  -Wnull-dereference
   -Wimplicit-fallthrough     # every fallthrough in a switch is deliberate
   -Wpedantic)
 
