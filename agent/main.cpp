@@ -64,6 +64,31 @@ int run(int argc, char** argv) {
   status_cmd->add_option("--state", state, state_help);
   status_cmd->add_flag("--json", status.json, "print as JSON");
 
+  agent::CollectArgs collect;
+  std::string collect_out;
+  std::string since;
+  std::string root;
+  CLI::App* collect_cmd = app.add_subcommand(
+      "collect", "collect a redacted diagnostic bundle into a local file (no relay needed)");
+  collect_cmd->add_option("--sections", collect.sections,
+                          "comma-separated sections or collectors (default: all): system, "
+                          "hardware, storage, network, software, services, processes, logs");
+  collect_cmd->add_option("--since", since,
+                          "journal entries from this long ago, e.g. 2h (default: the most recent only)");
+  collect_cmd->add_option("--out", collect_out,
+                          "bundle file to write (default ./helpline-bundle-<host>-<time>.hlb)");
+  collect_cmd->add_option("--state", state, state_help);
+  collect_cmd->add_flag("--json", collect.json, "print the result as JSON");
+  // Tests collect from a recorded tree (tests/data/fake-root); hidden from --help.
+  collect_cmd->add_option("--root", root, "read system files below this directory")->group("");
+
+  agent::ShowArgs show;
+  CLI::App* show_cmd =
+      app.add_subcommand("show", "print a summary of a bundle file and its findings");
+  show_cmd->add_option("file", show.file, "bundle file (from collect or helpline diag get)")
+      ->required();
+  show_cmd->add_flag("--json", show.json, "print as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -96,6 +121,14 @@ int run(int argc, char** argv) {
     auto ran = agent::run_command(run_args);
     return ran ? 0 : report(ran.error());
   }
+  if (collect_cmd->parsed()) {
+    collect.state_dir = state_dir;
+    if (!since.empty()) collect.since = since;
+    if (!collect_out.empty()) collect.out = collect_out;
+    if (!root.empty()) collect.root = root;
+    return print(agent::collect_command(collect));
+  }
+  if (show_cmd->parsed()) return print(agent::show_command(show));
   status.state_dir = state_dir;
   return print(agent::status_command(status));
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "agent/diag/diag.h"
 #include "agent/enroll/enroll.h"
 #include "agent/link/link.h"
 #include "agent/state/agent_state.h"
@@ -120,6 +121,7 @@ Result<void> run_command(const RunArgs& args) {
     (void)uv_loop_close(&loop);
     return fail(link.error());
   }
+  diag::add_remote_collection(&loop, **link);
 
   RunContext context;
   context.link = link->get();

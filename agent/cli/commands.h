@@ -46,4 +46,29 @@ struct StatusArgs {
 };
 [[nodiscard]] Result<std::string> status_command(const StatusArgs& args);
 
+struct CollectArgs {
+  // agent.toml here gives the device id and the optional [collect] table;
+  // without one (not enrolled) the defaults apply.
+  std::filesystem::path state_dir;
+  std::string sections;                      // "system,logs"; empty: every section
+  std::optional<std::string> since;          // journal from this long ago ("2h")
+  std::optional<std::filesystem::path> out;  // default: ./helpline-bundle-<host>-<time>.hlb
+  std::filesystem::path root = "/";          // read files below this (tests)
+  bool json = false;
+};
+// Collects, redacts and writes a bundle (mode 0600), then prints its id,
+// sizes, collector summary and findings. Needs no relay. Errors:
+// "unknown_section" listing the valid ones, "bad_duration", "bad_config",
+// "bad_redact_pattern", "write_failed", and collect_bundle's.
+[[nodiscard]] Result<std::string> collect_command(const CollectArgs& args);
+
+struct ShowArgs {
+  std::filesystem::path file;
+  bool json = false;
+};
+// A readable summary of a bundle file with its findings. Errors:
+// "read_failed", and the decoder's ("truncated", "corrupted",
+// "not_a_bundle", "too_large", "unsupported_version") naming the file.
+[[nodiscard]] Result<std::string> show_command(const ShowArgs& args);
+
 }  // namespace helpline::agent

@@ -1,10 +1,6 @@
 // agent/collect's public face: collect a DiagnosticBundle
-// (proto/helpline/v1/bundle.proto), encode it for disk and wire, decode
-// and identify it.
-//
-// Encoded form: "HLB1", the serialized size as 8 bytes big-endian, then one
-// zstd frame (content checksum on) of the serialized DiagnosticBundle.
-// Serialization is deterministic, so decode then encode gives the same bytes.
+// (proto/helpline/v1/bundle.proto); encode it for disk and wire, decode
+// and identify it with common/bundle's codec (re-exported below).
 //
 // Thread: collect_bundle blocks its caller (up to the largest collector time
 // budget) and uses worker threads of its own; the other functions are pure.
@@ -21,13 +17,13 @@
 #include <vector>
 
 #include "agent/collect/collector.h"
+#include "common/bundle/bundle.h"
 #include "common/core/result.h"
 
 namespace helpline::agent::collect {
 
-inline constexpr std::uint32_t kBundleFormatVersion = 1;
-// Cap on a bundle's serialized (uncompressed) size, when encoding and decoding.
-inline constexpr std::size_t kMaxBundleBytes = 64u << 20;
+inline constexpr std::uint32_t kBundleFormatVersion = ::helpline::bundle::kBundleFormatVersion;
+inline constexpr std::size_t kMaxBundleBytes = ::helpline::bundle::kMaxBundleBytes;
 
 struct Options {
   // Section names ("system", "logs") or collector names ("hardware.smart");
@@ -61,23 +57,10 @@ struct Options {
 // select_collectors); "bad_options" for a root that is not a directory.
 [[nodiscard]] Result<pb::DiagnosticBundle> collect_bundle(const Options& options);
 
-// Serializes and compresses. Errors: "too_large" when the serialized bundle
-// exceeds kMaxBundleBytes; "encode_failed" if serialization or zstd fails,
-// or if a string field is not valid UTF-8 (it would not decode).
-[[nodiscard]] Result<std::string> encode_bundle(const pb::DiagnosticBundle& bundle);
-
-// Checks and decodes what encode_bundle wrote. Errors, each naming what was
-// found:
-//   "not_a_bundle"  no "HLB1" magic
-//   "truncated"     the input ends before the header or the zstd frame does
-//   "corrupted"     bad zstd data or checksum, size mismatch, trailing
-//                   bytes, or a payload that is not a DiagnosticBundle
-//   "too_large"     declared size above max_bytes
-//   "unsupported_version"  format_version newer than kBundleFormatVersion
-[[nodiscard]] Result<pb::DiagnosticBundle> decode_bundle(std::string_view encoded,
-                                                         std::size_t max_bytes = kMaxBundleBytes);
-
-// The content id of an encoded bundle: "sha256:" + 64 lowercase hex digits.
-[[nodiscard]] std::string bundle_id(std::string_view encoded);
+// The codec lives in common/bundle (the relay decodes too); these names
+// keep agent code reading as before.
+using ::helpline::bundle::bundle_id;
+using ::helpline::bundle::decode_bundle;
+using ::helpline::bundle::encode_bundle;
 
 }  // namespace helpline::agent::collect

@@ -112,10 +112,39 @@ void ChannelRegistry::route(const wire::MuxEvent& event, wire::Multiplexer& mux)
       }
       break;
   }
+  // A channel the multiplexer released (both sides closed, or the handler
+  // reset it) gets no more events: drop its handler.
+  if (auto it = handlers_.find(event.channel); it != handlers_.end() && !mux.is_open(event.channel)) {
+    handlers_.erase(it);
+  }
   if (flush_) flush_();
 }
 
+Result<std::uint32_t> ChannelRegistry::open(std::uint64_t epoch, std::string kind,
+                                            std::string metadata, std::uint64_t request_id,
+                                            const StreamFactory& make) {
+  wire::Multiplexer* mux = mux_ ? mux_() : nullptr;
+  if (mux == nullptr || epoch != epoch_) {
+    return fail("link_lost", "the link to the relay was lost before the stream could open");
+  }
+  auto id = mux->open_channel(std::move(kind), std::move(metadata), request_id);
+  if (!id) return fail(id.error());
+  auto handler = make(ChannelStream(*mux, *id, flush_));
+  if (!handler) {
+    mux->reset_channel(*id, "refused");
+    if (flush_) flush_();
+    return fail("refused", "no handler for the stream");
+  }
+  ChannelHandler& started = *handler;
+  handlers_[*id] = std::move(handler);
+  started.on_writable();
+  if (!mux->is_open(*id)) handlers_.erase(*id);  // it reset its own stream
+  if (flush_) flush_();
+  return *id;
+}
+
 void ChannelRegistry::drop_all(std::string_view reason) {
+  ++epoch_;
   auto handlers = std::move(handlers_);
   handlers_.clear();
   for (auto& [channel, handler] : handlers) handler->on_reset(reason);

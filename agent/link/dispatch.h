@@ -91,6 +91,8 @@ struct ChannelOpenInfo {
 // stream is reset with "refused").
 using ChannelFactory = std::function<std::unique_ptr<ChannelHandler>(const ChannelOpenInfo& info,
                                                                      ChannelStream stream)>;
+// Makes the handler for a stream the agent opens (ChannelRegistry::open).
+using StreamFactory = std::function<std::unique_ptr<ChannelHandler>(ChannelStream stream)>;
 
 inline constexpr std::string_view kUnsupportedChannelKind = "unsupported channel kind";
 
@@ -100,7 +102,24 @@ class ChannelRegistry {
   explicit ChannelRegistry(std::function<void()> flush = {}) : flush_(std::move(flush)) {}
 
   void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
+  // How open() reaches the current link's multiplexer: nullptr while the
+  // link is not up.
+  void set_mux(std::function<wire::Multiplexer*()> mux) { mux_ = std::move(mux); }
   void add(std::string kind, ChannelFactory factory);
+
+  // Counts lost links (each drop_all). Work started for one link (e.g. a
+  // collection for a request) remembers it, so it never answers on another.
+  [[nodiscard]] std::uint64_t epoch() const { return epoch_; }
+
+  // Opens a stream to the relay: ChannelOpen{kind, metadata, request_id}
+  // on the current link if it is still link `epoch`. The handler `make`
+  // returns gets the stream's events, starting with one on_writable() right
+  // after the open, so it can start writing. Errors: "link_lost" (no link
+  // up, or not the same one), "refused" (make returned nullptr), or the
+  // multiplexer's ("channel_limit", "closed").
+  [[nodiscard]] Result<std::uint32_t> open(std::uint64_t epoch, std::string kind,
+                                           std::string metadata, std::uint64_t request_id,
+                                           const StreamFactory& make);
 
   // Routes one stream event from `mux` (kControl events are not for here
   // and are ignored). Opens of unknown kinds are reset with
@@ -116,6 +135,8 @@ class ChannelRegistry {
   std::map<std::string, ChannelFactory, std::less<>> factories_;
   std::map<std::uint32_t, std::unique_ptr<ChannelHandler>> handlers_;
   std::function<void()> flush_;
+  std::function<wire::Multiplexer*()> mux_;
+  std::uint64_t epoch_ = 0;
 };
 
 }  // namespace helpline::agent

@@ -110,6 +110,9 @@ void Link::connect() {
   channels_.set_flush([this] {
     if (transport_) transport_->flush();
   });
+  channels_.set_mux([this]() -> wire::Multiplexer* {
+    return phase_ == Phase::kUp && transport_ ? &transport_->mux() : nullptr;
+  });
   if (config_.proxy) {
     spdlog::info("connecting to relay {} through proxy {}", status_.relay,
                  config_.proxy->to_string());

@@ -63,6 +63,8 @@ class Link {
   // Register handlers before start().
   [[nodiscard]] RequestDispatcher& requests() { return requests_; }
   [[nodiscard]] ChannelRegistry& channels() { return channels_; }
+  // The enrolled state the link runs with (device id, agent.toml).
+  [[nodiscard]] const AgentState& state() const { return config_.state; }
 
   // Called once, when every handle the Link owns is closed.
   void set_on_stopped(std::function<void()> on_stopped) { on_stopped_ = std::move(on_stopped); }

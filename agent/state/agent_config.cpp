@@ -3,15 +3,18 @@
 #include <toml++/toml.h>
 
 #include <charconv>
-#include <cstdio>
 #include <set>
 #include <sstream>
 
 #include "agent/state/agent_state.h"
+#include "agent/state/config_toml.h"
 #include "common/core/duration.h"
 
 namespace helpline::agent {
 namespace {
+
+using detail::bad_field;
+using detail::toml_string;
 
 constexpr std::size_t kMaxHostLength = 253;
 constexpr std::size_t kMaxIdLength = 128;
@@ -41,31 +44,6 @@ constexpr std::size_t kMaxProxyLength = 512;
     if (!is_dns_char(c)) return false;
   }
   return true;
-}
-
-// TOML basic string with the escapes the spec requires.
-[[nodiscard]] std::string toml_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
-[[nodiscard]] tl::unexpected<Error> bad_field(std::string_view field, std::string_view why) {
-  return fail("bad_config",
-              std::string(kConfigFile) + ": " + std::string(field) + ": " + std::string(why));
 }
 
 [[nodiscard]] Result<std::string> string_field(const toml::node& node, std::string_view field) {
@@ -168,12 +146,12 @@ Result<AgentConfig> parse_agent_config(std::string_view toml_text) {
   }
 
   static const std::set<std::string, std::less<>> kKnown = {
-      "relay", "ca_pin", "device_id", "group", "enrolled_at", "heartbeat", "proxy"};
+      "relay", "ca_pin", "device_id", "group", "enrolled_at", "heartbeat", "proxy", "collect"};
   for (const auto& [key, node] : table) {
     if (kKnown.count(key.str()) == 0) {
       return bad_field(key.str(),
                        "unknown key (expected one of relay, ca_pin, device_id, group, "
-                       "enrolled_at, heartbeat, proxy)");
+                       "enrolled_at, heartbeat, proxy, [collect])");
     }
   }
 
@@ -240,6 +218,12 @@ Result<AgentConfig> parse_agent_config(std::string_view toml_text) {
     }
     config.proxy = *proxy;
   }
+
+  if (const toml::node* node = table.get("collect"); node != nullptr) {
+    auto collect = detail::parse_collect_table(*node);
+    if (!collect) return fail(collect.error());
+    config.collect = std::move(*collect);
+  }
   return config;
 }
 
@@ -258,6 +242,8 @@ std::string render_agent_config(const AgentConfig& config) {
          "\n";
   out += "heartbeat = " + toml_string(format_duration(config.heartbeat)) + "\n";
   if (config.proxy) out += "proxy = " + toml_string(*config.proxy) + "\n";
+  // A table comes after every top-level key.
+  out += detail::render_collect_table(config.collect);
   return out;
 }
 

@@ -2,7 +2,7 @@
 // reports. Public face of agent/state.
 //
 //   agent.toml   relay, ca_pin, device_id, group, enrolled_at, heartbeat,
-//                optional proxy                                     0600
+//                optional proxy, optional [collect] table          0600
 //   key.pem      the device's private key                          0600
 //   cert.pem     the device certificate the relay's CA signed      0644
 //   ca.pem       the relay CA (its fingerprint is ca_pin)          0644
@@ -17,11 +17,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/core/result.h"
 #include "common/core/time_format.h"
@@ -52,6 +54,25 @@ struct Endpoint {
 // Errors: "bad_endpoint" explaining the expected form.
 [[nodiscard]] Result<Endpoint> parse_endpoint(std::string_view text);
 
+// The optional [collect] table of agent.toml: what a diagnostic collection
+// reads beyond the defaults and which extra secrets it redacts
+// (docs/agent.md, docs/redaction.md).
+struct CollectConfig {
+  // Extra redaction regexes (ECMAScript), counted as custom_1, custom_2, ...
+  // Checked when agent.toml is parsed: one that does not compile is refused.
+  std::vector<std::string> redact_patterns;
+  std::vector<std::string> log_files;          // absolute paths whose tails are collected
+  std::optional<std::size_t> max_log_entries;  // journal and kernel, each; unset: default
+  std::optional<std::size_t> top_processes;    // per list; unset: default
+
+  friend bool operator==(const CollectConfig&, const CollectConfig&) = default;
+};
+
+inline constexpr std::size_t kMaxCollectLogFiles = 64;
+inline constexpr std::size_t kMaxRedactPatterns = 64;
+inline constexpr std::size_t kMaxCollectLogEntries = 100000;
+inline constexpr std::size_t kMaxCollectTopProcesses = 1000;
+
 // The contents of agent.toml.
 struct AgentConfig {
   Endpoint relay;
@@ -63,6 +84,7 @@ struct AgentConfig {
   // "http://host:port" (overrides https_proxy), "none" (ignore the
   // environment and connect directly), or unset (use the environment).
   std::optional<std::string> proxy;
+  CollectConfig collect;
 };
 
 // Errors: "bad_config" with "agent.toml: <field>: <what is wrong>"; unknown

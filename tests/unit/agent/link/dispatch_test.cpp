@@ -194,5 +194,77 @@ TEST_F(ChannelRegistryTest, FactoryReturningNullRefusesTheStream) {
   EXPECT_EQ(reset->reason, "refused");
 }
 
+// Writes a greeting as soon as the stream is writable, then closes.
+class GreetingHandler : public ChannelHandler {
+ public:
+  GreetingHandler(ChannelStream stream, std::vector<std::string>* log)
+      : stream_(std::move(stream)), log_(log) {}
+  void on_data(std::string_view data) override { stream_.consume(data.size()); }
+  void on_writable() override {
+    if (sent_) return;
+    sent_ = true;
+    const std::string text = "greetings";
+    auto written = stream_.write({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+    log_->push_back("wrote:" + std::to_string(written.value_or(0)));
+    (void)stream_.close();
+  }
+  void on_peer_closed() override { log_->push_back("peer closed"); }
+  void on_reset(std::string_view reason) override { log_->push_back("reset:" + std::string(reason)); }
+
+ private:
+  ChannelStream stream_;
+  std::vector<std::string>* log_;
+  bool sent_ = false;
+};
+
+TEST_F(ChannelRegistryTest, AgentOpenedStreamAnswersARequestAndIsReleasedWhenBothClose) {
+  ChannelRegistry registry;
+  registry.set_mux([this] { return &agent_; });
+  std::vector<std::string> log;
+  auto opened = registry.open(registry.epoch(), "bundle", "sha256:id", 77, [&](ChannelStream s) {
+    return std::make_unique<GreetingHandler>(std::move(s), &log);
+  });
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  EXPECT_EQ(registry.active(), 1u);
+  EXPECT_EQ(log, (std::vector<std::string>{"wrote:9"}));  // started at once
+  shuttle(registry);
+  auto open = relay_event(wire::MuxEvent::Kind::kChannelOpened);
+  ASSERT_TRUE(open.has_value());
+  EXPECT_EQ(open->channel, *opened);
+  EXPECT_EQ(open->open_kind, "bundle");
+  EXPECT_EQ(open->metadata, "sha256:id");
+  EXPECT_EQ(open->request_id, 77u);
+  auto data = relay_event(wire::MuxEvent::Kind::kChannelData);
+  ASSERT_TRUE(data.has_value());
+  EXPECT_EQ(data->data, "greetings");
+  ASSERT_TRUE(relay_event(wire::MuxEvent::Kind::kChannelClosed).has_value());
+
+  ASSERT_TRUE(relay_.close_channel(*opened).has_value());
+  shuttle(registry);
+  EXPECT_EQ(log, (std::vector<std::string>{"wrote:9", "peer closed"}));
+  EXPECT_FALSE(agent_.is_open(*opened));
+  EXPECT_EQ(registry.active(), 0u);  // released, so its handler is gone
+}
+
+TEST_F(ChannelRegistryTest, OpenRefusesWithoutALinkOrOnAnotherLink) {
+  ChannelRegistry registry;
+  auto make = [](ChannelStream s) {
+    static std::vector<std::string> log;
+    return std::make_unique<GreetingHandler>(std::move(s), &log);
+  };
+  auto offline = registry.open(registry.epoch(), "bundle", "", 1, make);
+  ASSERT_FALSE(offline);
+  EXPECT_EQ(offline.error().code, "link_lost");
+
+  registry.set_mux([this] { return &agent_; });
+  std::uint64_t before = registry.epoch();
+  registry.drop_all("link lost");
+  EXPECT_NE(registry.epoch(), before);
+  auto stale = registry.open(before, "bundle", "", 1, make);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, "link_lost");
+  EXPECT_EQ(agent_.channel_count(), 0u);
+}
+
 }  // namespace
 }  // namespace helpline::agent
