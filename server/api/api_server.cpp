@@ -1,5 +1,7 @@
 #include "server/api/api_server.h"
 
+#include "server/net/listen.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -51,22 +53,7 @@ Result<HostPort> ApiServer::listen(const HostPort& where, const tls::Identity& i
   if (!ctx) return fail(ctx.error());
   ssl_.emplace(ctx->release());  // asio takes ownership of the SSL_CTX
 
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(where.host, ec);
-  if (ec) {
-    return fail("listen_failed",
-                "API listener: '" + where.host + "' is not an IP address to bind (" + ec.message() + ")");
-  }
-  tcp::endpoint endpoint(address, where.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return fail("listen_failed", "cannot listen for the API on " + where.to_string() + ": " +
-                                     ec.message());
-  }
-  return HostPort{where.host, acceptor_.local_endpoint().port()};
+  return net::listen_on(acceptor_, where, "the API");
 }
 
 void ApiServer::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
@@ -147,7 +134,7 @@ asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
     }
     http::response<http::string_body> reply{static_cast<http::status>(response.status), version};
     reply.set(http::field::server, "helpline-relay/" HELPLINE_VERSION);
-    reply.set(http::field::content_type, "application/json");
+    reply.set(http::field::content_type, response.content_type);
     reply.set(http::field::cache_control, "no-store");
     reply.keep_alive(keep_alive);
     reply.body() = std::move(response.body);

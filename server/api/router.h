@@ -33,7 +33,8 @@ struct ApiRequest {
 
 struct ApiResponse {
   unsigned status = 200;
-  std::string body;                              // JSON
+  std::string body;                              // JSON unless content_type says otherwise
+  std::string content_type = "application/json";
 };
 
 // Helpers every handler uses.

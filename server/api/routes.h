@@ -4,6 +4,7 @@
 #pragma once
 
 #include "server/api/router.h"
+#include "server/blobs/blob_store.h"
 #include "server/config/relay_config.h"
 #include "server/store/store.h"
 #include "server/tunnel/tunnel.h"
@@ -15,18 +16,23 @@ struct ApiContext {
   Store& store;
   Tunnel& tunnel;
   const RelayConfig& config;
+  blobs::BlobStore& blobs;  // bundles received from agents
 };
 
 void register_session_routes(Router& router, ApiContext& context);   // login, logout, health
 void register_user_routes(Router& router, ApiContext& context);      // users (admin)
 void register_token_routes(Router& router, ApiContext& context);     // enrollment tokens (admin)
 void register_device_routes(Router& router, ApiContext& context);    // devices
+void register_diag_routes(Router& router, ApiContext& context);      // diagnostics (bundles)
+void register_ticket_routes(Router& router, ApiContext& context);    // tickets (minimal)
 
 inline void register_all_routes(Router& router, ApiContext& context) {
   register_session_routes(router, context);
   register_user_routes(router, context);
   register_token_routes(router, context);
   register_device_routes(router, context);
+  register_diag_routes(router, context);
+  register_ticket_routes(router, context);
 }
 
 // A name for a user or group: 1..64 of [A-Za-z0-9._-]. Returns why not, or "".

@@ -21,6 +21,7 @@
 #include "server/api/api_server.h"
 #include "server/api/routes.h"
 #include "server/auth/auth.h"
+#include "server/blobs/blob_store.h"
 #include "server/ca/relay_ca.h"
 #include "server/config/relay_config.h"
 #include "server/store/store.h"
@@ -155,6 +156,8 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (!ca) return fail(ca.error());
   auto store = open_sqlite_store(dir / "relay.db");
   if (!store) return fail(store.error());
+  auto blob_store = blobs::BlobStore::open(dir / "blobs");
+  if (!blob_store) return fail(blob_store.error());
 
   asio::io_context io(1);
   Tunnel tunnel(io, **store, *ca, *config);
@@ -162,7 +165,7 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (!agent_at) return fail(agent_at.error());
 
   api::Router router(**store);
-  api::ApiContext api_context{**store, tunnel, *config};
+  api::ApiContext api_context{**store, tunnel, *config, **blob_store};
   api::register_all_routes(router, api_context);
   api::ApiServer api_server(io, router, config->max_body);
   auto api_at = api_server.listen(config->api_listen, ca->server_identity());

@@ -69,8 +69,54 @@ CREATE TABLE settings (
 );
 )sql";
 
+// Diagnostics received from agents (the encoded bytes live in the blob
+// store under the same id) and the minimal ticket tables they attach to;
+// the tickets issue extends these. `sections` is the requested list joined
+// with commas ('' = all); findings_json is a JSON array of findings.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE tickets (
+  id          INTEGER PRIMARY KEY,
+  title       TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  impact      INTEGER NOT NULL CHECK (impact BETWEEN 1 AND 5),
+  urgency     INTEGER NOT NULL CHECK (urgency BETWEEN 1 AND 5),
+  priority    INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 6),
+  status      TEXT NOT NULL DEFAULT 'new',
+  created_at  INTEGER NOT NULL DEFAULT 0,
+  created_by  TEXT NOT NULL DEFAULT '',
+  device_id   TEXT NULL REFERENCES devices(id)
+);
+CREATE INDEX tickets_device_id ON tickets(device_id);
+
+CREATE TABLE bundles (
+  id            TEXT PRIMARY KEY,
+  device_id     TEXT NOT NULL REFERENCES devices(id),
+  collected_at  INTEGER NOT NULL DEFAULT 0,
+  received_at   INTEGER NOT NULL DEFAULT 0,
+  size          INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0),
+  raw_size      INTEGER NOT NULL DEFAULT 0 CHECK (raw_size >= 0),
+  sections      TEXT NOT NULL DEFAULT '',
+  findings_json TEXT NOT NULL DEFAULT '[]',
+  requested_by  TEXT NOT NULL DEFAULT '',
+  ticket_id     INTEGER NULL REFERENCES tickets(id)
+);
+CREATE INDEX bundles_device_received ON bundles(device_id, received_at);
+CREATE INDEX bundles_ticket_id ON bundles(ticket_id);
+
+CREATE TABLE ticket_attachments (
+  ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  kind      TEXT NOT NULL,
+  ref       TEXT NOT NULL,
+  added_at  INTEGER NOT NULL DEFAULT 0,
+  added_by  TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (ticket_id, kind, ref)
+);
+CREATE INDEX ticket_attachments_ref ON ticket_attachments(kind, ref);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, api tokens, enrollment tokens, devices, settings", kSchemaV1},
+    Migration{2, "diagnostic bundles, minimal tickets and their attachments", kSchemaV2},
 };
 
 constexpr bool versions_are_consecutive(std::span<const Migration> list) {

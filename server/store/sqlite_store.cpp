@@ -17,13 +17,18 @@
 
 #include "server/store/migrations.h"
 #include "server/store/sqlite_db.h"
+#include "server/store/sqlite_diag_store.h"
+#include "server/store/sqlite_rows.h"
 #include "server/store/store.h"
 
 namespace helpline::relay {
 namespace {
 
+using sqlite::all_rows;
 using sqlite::CachedStatement;
 using sqlite::Db;
+using sqlite::first_row;
+using sqlite::select_sql;
 using sqlite::Statement;
 using sqlite::Transaction;
 
@@ -36,11 +41,6 @@ constexpr const char* kEnrollTokenColumns =
 constexpr const char* kDeviceColumns =
     "id, hostname, platform, agent_version, os_release, group_name, enrolled_at, last_seen, "
     "revoked, revoked_at, cert_serial, enroll_token_id";
-
-// SELECT <columns> <rest>, built once per call site (a constant, never a value).
-[[nodiscard]] std::string select_sql(const char* columns, const char* rest) {
-  return std::string("SELECT ") + columns + " " + rest;
-}
 
 [[nodiscard]] std::uint32_t to_count(std::int64_t value) {
   return static_cast<std::uint32_t>(
@@ -95,35 +95,6 @@ constexpr const char* kDeviceColumns =
   return device;
 }
 
-// What a row reader (Statement -> Result<T>) yields: T.
-template <class Read>
-using RowType = typename std::invoke_result_t<Read, const Statement&>::value_type;
-
-// The first row through `read`, or nullopt when there is none.
-template <class Read>
-[[nodiscard]] Result<std::optional<RowType<Read>>> first_row(CachedStatement& stmt, Read read) {
-  auto row = stmt->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::nullopt;
-  auto value = read(*stmt);
-  if (!value) return fail(value.error());
-  return std::move(*value);
-}
-
-// Every row through `read`.
-template <class Read>
-[[nodiscard]] Result<std::vector<RowType<Read>>> all_rows(CachedStatement& stmt, Read read) {
-  std::vector<RowType<Read>> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return fail(row.error());
-    if (!*row) return out;
-    auto value = read(*stmt);
-    if (!value) return fail(value.error());
-    out.push_back(std::move(*value));
-  }
-}
-
 [[nodiscard]] Error enroll_error(const EnrollToken& token, UnixMillis now) {
   if (token.revoked) {
     return Error{"token_revoked", "enrollment token " + token.id + " has been revoked"};
@@ -142,9 +113,11 @@ template <class Read>
          token.used < token.uses;
 }
 
-class SqliteStore final : public Store {
+// Users, tokens, devices and settings here; bundles and tickets in
+// SqliteDiagStore (sqlite_diag_store.cpp), which owns the connection.
+class SqliteStore final : public sqlite::SqliteDiagStore {
  public:
-  explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  explicit SqliteStore(std::unique_ptr<Db> db) : SqliteDiagStore(std::move(db)) {}
 
   // --- users ---
 
@@ -430,8 +403,6 @@ class SqliteStore final : public Store {
     }
     return {};
   }
-
-  std::unique_ptr<Db> db_;
 };
 
 // Sets the connection's pragmas. journal_mode answers with the mode it got,

@@ -1,4 +1,5 @@
-// The relay's record: users, API tokens, enrollment tokens and devices.
+// The relay's record: users, API tokens, enrollment tokens, devices, and
+// (schema v2) diagnostic bundles with the minimal tickets they attach to.
 // One interface so PostgreSQL can stand beside the embedded SQLite later;
 // open_sqlite_store() is today's implementation.
 //
@@ -71,6 +72,51 @@ struct Device {
   std::string enroll_token_id;
 };
 
+// --- diagnostics and minimal tickets (schema v2; the tickets issue extends them) ---
+
+// A helpdesk ticket as far as remote collection needs one.
+struct Ticket {
+  std::int64_t id = 0;        // assigned by create_ticket
+  std::string title;
+  std::string description;
+  int impact = 3;             // 1..5
+  int urgency = 3;            // 1..5
+  int priority = 3;           // 1..6, from impact x urgency
+  std::string status = "new";
+  UnixMillis created_at = 0;
+  std::string created_by;
+  std::string device_id;      // "" when the ticket names no device
+};
+
+struct TicketAttachment {
+  std::int64_t ticket_id = 0;
+  std::string kind;           // "bundle"
+  std::string ref;            // what is attached: the bundle id
+  UnixMillis added_at = 0;
+  std::string added_by;
+};
+
+// A diagnostic bundle received from an agent. Its encoded bytes are in the
+// blob store (server/blobs) under the same id.
+struct BundleRecord {
+  std::string id;             // "sha256:<hex>" of the encoded bytes
+  std::string device_id;
+  UnixMillis collected_at = 0;  // the agent's clock
+  UnixMillis received_at = 0;   // the relay's clock
+  std::uint64_t size = 0;       // encoded bytes
+  std::uint64_t raw_size = 0;   // serialized bytes before compression
+  std::vector<std::string> sections;  // as requested (no commas); empty: all
+  std::string findings_json = "[]";   // JSON array of findings, most severe first
+  std::string requested_by;
+  std::int64_t ticket_id = 0;   // the ticket it was collected for; 0: none
+};
+
+struct BundleFilter {
+  std::string device_id;      // "": any device
+  std::int64_t ticket_id = 0; // 0: any; else bundles attached to that ticket
+  std::size_t limit = 500;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -118,6 +164,28 @@ class Store {
                                                    UnixMillis now) = 0;
   // Marks revoked. Errors: "not_found". Revoking twice is not an error.
   [[nodiscard]] virtual Result<Device> revoke_device(std::string_view id, UnixMillis now) = 0;
+
+  // --- tickets (minimal) ---
+  // Inserts `ticket` with a new id and returns it as stored. Errors:
+  // "not_found" when device_id names no device.
+  [[nodiscard]] virtual Result<Ticket> create_ticket(Ticket ticket) = 0;
+  [[nodiscard]] virtual Result<std::optional<Ticket>> find_ticket(std::int64_t id) = 0;
+  // Oldest first.
+  [[nodiscard]] virtual Result<std::vector<TicketAttachment>> list_attachments(
+      std::int64_t ticket_id) = 0;
+
+  // --- diagnostic bundles ---
+  // In one transaction: records the bundle and, when record.ticket_id != 0,
+  // attaches it to that ticket (kind "bundle", added_at = received_at,
+  // added_by = requested_by). An id recorded before is the same content:
+  // its first record is kept (and still attached). Returns the record as
+  // stored. Errors: "not_found" when the device or the ticket does not
+  // exist; nothing changes then.
+  [[nodiscard]] virtual Result<BundleRecord> record_bundle(const BundleRecord& record) = 0;
+  [[nodiscard]] virtual Result<std::optional<BundleRecord>> find_bundle(std::string_view id) = 0;
+  // Newest received first, at most filter.limit.
+  [[nodiscard]] virtual Result<std::vector<BundleRecord>> list_bundles(
+      const BundleFilter& filter) = 0;
 
   // --- key/value settings of the relay (schema version, org key, ...) ---
   [[nodiscard]] virtual Result<std::optional<std::string>> get_setting(std::string_view key) = 0;

@@ -204,10 +204,8 @@ void AgentSession::handle_events() {
       case wire::MuxEvent::Kind::kControl:
         on_control(event->control);
         break;
-      case wire::MuxEvent::Kind::kChannelOpened:
-        mux_.reset_channel(event->channel, "unsupported channel kind '" + event->open_kind + "'");
-        break;
       default:
+        on_stream_event(*event);
         break;
     }
   }
@@ -336,7 +334,8 @@ void AgentSession::on_response(const v1::Response& response) {
 }
 
 asio::awaitable<Result<v1::Response>> AgentSession::request(v1::Request request,
-                                                            std::chrono::milliseconds timeout) {
+                                                            std::chrono::milliseconds timeout,
+                                                            std::shared_ptr<StreamSink> sink) {
   if (phase_ != Phase::kOnline) {
     co_return fail("device_offline", "device " + device_id_ + " is not connected");
   }
@@ -347,11 +346,15 @@ asio::awaitable<Result<v1::Response>> AgentSession::request(v1::Request request,
   *frame.mutable_request() = std::move(request);
   if (auto sent = mux_.send_control(std::move(frame)); !sent) co_return fail(sent.error());
   pending_[id] = pending;
+  if (sink) expected_streams_[id] = std::move(sink);
   wake_writer();
   pending->timer.expires_after(timeout);
   boost::system::error_code ec;
   co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   pending_.erase(id);
+  // The stream is opened before the Response is sent: one that has not
+  // started by now will not be accepted.
+  expected_streams_.erase(id);
   if (pending->result) co_return std::move(*pending->result);
   co_return fail("timeout", "device " + device_id_ + " did not answer within " +
                                 std::to_string(timeout.count()) + " ms");
@@ -408,6 +411,8 @@ void AgentSession::shut_down() {
     pending->timer.cancel();
   }
   pending_.clear();
+  expected_streams_.clear();
+  abort_streams(Error{"device_offline", "the link to device " + device_id_ + " closed"});
   if (registered_) {
     registered_ = false;
     context_.on_offline(this);

@@ -1,7 +1,8 @@
 // One agent's link: TLS (common/tls's sans-IO session) over a plain Asio TCP
 // socket, the wire multiplexer above it, and the relay's side of the
 // protocol: enrollment for a connection without a client certificate, hello,
-// heartbeat answers, and requests from technicians routed to this device.
+// heartbeat answers, requests from technicians routed to this device, and
+// the streams the agent opens in answer to them (StreamSink).
 //
 // Using the sans-IO TLS session instead of asio::ssl::stream keeps an idle
 // link small: no per-connection record buffers, reads go through the
@@ -27,6 +28,7 @@
 #include "common/tls/tls.h"
 #include "common/wire/wire.h"
 #include "helpline/v1/tunnel.pb.h"
+#include "server/tunnel/stream_sink.h"
 
 namespace helpline::relay {
 
@@ -45,9 +47,13 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void start();
 
   // Sends `request` (its id is assigned here) and waits for the Response.
+  // With a `sink`, the one stream the agent opens with this request's id
+  // (before the Response) goes to it; it may still be running when this
+  // returns (control frames overtake stream data), so wait on the sink.
   // Errors: "device_offline" if the link ends first, "timeout".
   [[nodiscard]] boost::asio::awaitable<Result<v1::Response>> request(
-      v1::Request request, std::chrono::milliseconds timeout);
+      v1::Request request, std::chrono::milliseconds timeout,
+      std::shared_ptr<StreamSink> sink = nullptr);
 
   // Sends Goodbye{code, message}, flushes what is queued (bounded) and closes.
   void close(std::string code, std::string message);
@@ -74,6 +80,11 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void on_control(const v1::Frame& frame);
   void on_hello(const v1::Hello& hello);
   void on_response(const v1::Response& response);
+  // Streams the agent opened (agent_session_streams.cpp).
+  void on_stream_event(const wire::MuxEvent& event);
+  void on_stream_open(const wire::MuxEvent& event);
+  void end_stream(std::uint32_t channel, const Error& why, bool reset);
+  void abort_streams(const Error& why);
   void fail_link(const std::string& code, const std::string& message);
   void shut_down();
   void wake_writer();
@@ -95,6 +106,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   bool registered_ = false;
   std::uint64_t next_request_id_ = 1;
   std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;
+  std::map<std::uint64_t, std::shared_ptr<StreamSink>> expected_streams_;  // by request id
+  std::map<std::uint32_t, std::shared_ptr<StreamSink>> streams_;           // by channel
 };
 
 }  // namespace helpline::relay

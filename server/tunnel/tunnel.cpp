@@ -1,5 +1,7 @@
 #include "server/tunnel/tunnel.h"
 
+#include "server/net/listen.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -45,22 +47,7 @@ Tunnel::~Tunnel() = default;
 
 Result<HostPort> Tunnel::listen(const HostPort& where) {
   if (!ssl_ctx_) return fail("tls_config", "the agent listener has no usable TLS identity");
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(where.host, ec);
-  if (ec) {
-    return fail("listen_failed", "agent listener: '" + where.host +
-                                     "' is not an IP address to bind (" + ec.message() + ")");
-  }
-  tcp::endpoint endpoint(address, where.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return fail("listen_failed", "cannot listen for agents on " + where.to_string() + ": " +
-                                     ec.message());
-  }
-  return HostPort{where.host, acceptor_.local_endpoint().port()};
+  return net::listen_on(acceptor_, where, "agents");
 }
 
 void Tunnel::start() {
@@ -153,11 +140,12 @@ LinkInfo Tunnel::link_info(std::string_view device_id) const {
 }
 
 asio::awaitable<Result<v1::Response>> Tunnel::request(std::string device_id, v1::Request request,
-                                                      std::chrono::milliseconds timeout) {
+                                                      std::chrono::milliseconds timeout,
+                                                      std::shared_ptr<StreamSink> sink) {
   auto it = online_.find(device_id);
   std::shared_ptr<AgentSession> session = it == online_.end() ? nullptr : it->second.lock();
   if (!session) co_return fail("device_offline", "device " + device_id + " is not connected");
-  co_return co_await session->request(std::move(request), timeout);
+  co_return co_await session->request(std::move(request), timeout, std::move(sink));
 }
 
 void Tunnel::disconnect(std::string_view device_id, const std::string& code,

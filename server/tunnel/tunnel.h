@@ -60,10 +60,12 @@ class Tunnel {
   // Links in any phase, including ones still handshaking or closing.
   [[nodiscard]] std::size_t session_count() const { return sessions_.size(); }
 
-  // Sends a request to an online device and waits for its answer.
-  // Errors: "device_offline", "timeout", or the agent's own error.
+  // Sends a request to an online device and waits for its answer. With a
+  // `sink`, the stream the device opens in answer goes there (see
+  // AgentSession::request). Errors: "device_offline", "timeout".
   [[nodiscard]] boost::asio::awaitable<Result<v1::Response>> request(
-      std::string device_id, v1::Request request, std::chrono::milliseconds timeout);
+      std::string device_id, v1::Request request, std::chrono::milliseconds timeout,
+      std::shared_ptr<StreamSink> sink = nullptr);
 
   // Ends a device's live link (if any) with Goodbye{code, message}.
   void disconnect(std::string_view device_id, const std::string& code, const std::string& message);

@@ -288,10 +288,12 @@ EnrolledAgent RelayFixture::enroll_agent(std::string_view name) {
   return agent;
 }
 
-Process* RelayFixture::start_agent(const EnrolledAgent& agent) {
+Process* RelayFixture::start_agent(const EnrolledAgent& agent,
+                                   std::vector<std::pair<std::string, std::string>> env) {
   std::string name = "agent-" + std::to_string(++names_) + "-" + agent.state.filename().string();
   ProcessOptions options = options_for(kAgentBin, {"run", "--state", agent.state.string(),
                                                    "--heartbeat", "1s", "--log-level", "debug"});
+  options.env.insert(options.env.end(), env.begin(), env.end());
   options.stdout_path = temp_ / (name + ".stdout");
   options.stderr_path = temp_ / (name + ".stderr");
   auto spawned = Process::spawn(options);

@@ -91,10 +91,11 @@ class RelayFixture : public ::testing::Test {
   // A new single-use token and a successful enrollment into path_for(name);
   // device_id is empty on failure (recorded).
   [[nodiscard]] EnrolledAgent enroll_agent(std::string_view name);
-  // Starts `helpline-agent run --state ... --heartbeat 1s`. The process
-  // belongs to the fixture (stopped in TearDown); nullptr (failure
-  // recorded) when it cannot be spawned.
-  helpline::testing::Process* start_agent(const EnrolledAgent& agent);
+  // Starts `helpline-agent run --state ... --heartbeat 1s`, with `env`
+  // added to its environment. The process belongs to the fixture (stopped
+  // in TearDown); nullptr (failure recorded) when it cannot be spawned.
+  helpline::testing::Process* start_agent(
+      const EnrolledAgent& agent, std::vector<std::pair<std::string, std::string>> env = {});
 
   // `helpline devices --json`, parsed; empty with a recorded failure when
   // the command fails.

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "server/store/migrations.h"
 #include "tests/unit/server/store/store_fixture.h"
 
 namespace helpline::relay {
@@ -11,6 +12,8 @@ namespace {
 using testing::StoreTest;
 
 constexpr UnixMillis kNow = 1'800'000'000'000;
+// Every migration applied.
+const std::int64_t kLatest = sqlite::latest_schema_version();
 
 [[nodiscard]] unsigned file_mode(const std::filesystem::path& path) {
   struct stat st {};
@@ -19,15 +22,16 @@ constexpr UnixMillis kNow = 1'800'000'000'000;
 }
 
 TEST_F(StoreTest, MigrationsCreateSchemaAndRecordVersion) {
-  for (const char* table : {"users", "api_tokens", "enroll_tokens", "devices", "settings"}) {
+  for (const char* table : {"users", "api_tokens", "enroll_tokens", "devices", "settings",
+                            "tickets", "bundles", "ticket_attachments"}) {
     EXPECT_EQ(raw_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
                                   "name = '") +
                       table + "'"),
               1)
         << table;
   }
-  EXPECT_EQ(raw_int("SELECT MAX(version) FROM schema_migrations"), 1);
-  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM schema_migrations"), 1);
+  EXPECT_EQ(raw_int("SELECT MAX(version) FROM schema_migrations"), kLatest);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM schema_migrations"), kLatest);
 }
 
 TEST_F(StoreTest, OpensInWalMode) {
@@ -45,7 +49,7 @@ TEST_F(StoreTest, ReopenIsANoOpAndKeepsData) {
   ASSERT_TRUE(store_->set_setting("org", "Example").has_value());
   ASSERT_TRUE(store_->create_user("ada", Role::kAdmin, "h", kNow).has_value());
   reopen();
-  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM schema_migrations"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM schema_migrations"), kLatest);
   EXPECT_EQ(store_->get_setting("org").value(), "Example");
   EXPECT_TRUE(store_->find_user("ada").value().has_value());
 }
@@ -55,7 +59,7 @@ TEST_F(StoreTest, SecondConnectionSharesTheFile) {
   ASSERT_TRUE(second.has_value()) << second.error().to_string();
   ASSERT_TRUE(store_->set_setting("k", "from first").has_value());
   EXPECT_EQ((*second)->get_setting("k").value(), "from first");
-  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM schema_migrations"), 1);
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM schema_migrations"), kLatest);
 }
 
 TEST_F(StoreTest, RefusesDatabaseFromNewerVersion) {

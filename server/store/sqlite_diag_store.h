@@ -1,0 +1,31 @@
+// The SQLite Store's diagnostics and ticket tables (schema v2), private to
+// server/store. SqliteStore (sqlite_store.cpp) derives from this class for
+// the rest of the interface; the connection lives here.
+//
+// Thread: like Store, one thread at a time.
+#pragma once
+
+#include <memory>
+
+#include "server/store/sqlite_db.h"
+#include "server/store/store.h"
+
+namespace helpline::relay::sqlite {
+
+class SqliteDiagStore : public Store {
+ public:
+  Result<Ticket> create_ticket(Ticket ticket) override;
+  Result<std::optional<Ticket>> find_ticket(std::int64_t id) override;
+  Result<std::vector<TicketAttachment>> list_attachments(std::int64_t ticket_id) override;
+
+  Result<BundleRecord> record_bundle(const BundleRecord& record) override;
+  Result<std::optional<BundleRecord>> find_bundle(std::string_view id) override;
+  Result<std::vector<BundleRecord>> list_bundles(const BundleFilter& filter) override;
+
+ protected:
+  explicit SqliteDiagStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace helpline::relay::sqlite
