@@ -2,6 +2,8 @@
 // success, 1 with a one-line reason on stderr on failure.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -22,10 +24,14 @@ int report_failure(const std::string& message);
 // A logged-in client from the config file.
 [[nodiscard]] Result<ApiClient> logged_in_client();
 
+// How long one API call may take unless a command says otherwise.
+inline constexpr std::chrono::seconds kCallTimeout{60};
+
 // Sends a call and turns an HTTP error status into an Error carrying the
 // relay's JSON error message.
 [[nodiscard]] Result<std::string> call_api(ApiClient& client, std::string_view method,
-                                           std::string_view path, std::string_view body = {});
+                                           std::string_view path, std::string_view body = {},
+                                           std::chrono::seconds timeout = kCallTimeout);
 
 int cmd_login(const std::string& url, const std::string& ca_pin, const std::string& user,
               const Output& out);
@@ -44,5 +50,48 @@ int cmd_device_ping(const std::string& id, const Output& out);
 
 int cmd_user_add(const std::string& name, const std::string& role, const Output& out);
 int cmd_user_list(const Output& out);
+
+// `helpline admin installer` (installer_commands.cpp): creates a multi-use
+// enrollment token for the group on the relay (admin), then writes an
+// installer carrying the relay address, the CA pin from the CLI config and
+// that token: a self-contained POSIX shell script embedding the agent
+// tarball (format "sh"), or a helpline-agent-<group> package built with
+// dpkg-deb (format "deb") or rpmbuild (format "rpm"). The file is written
+// 0600. If the installer cannot be written, the token is revoked again.
+struct InstallerArgs {
+  std::string group;
+  std::string format;         // "deb", "rpm" or "sh"
+  std::string relay;          // HOST:PORT the agents dial (the relay's agent listener)
+  std::string expires = "7d";
+  unsigned uses = 1000;
+  std::string out;
+  std::string agent_package;  // the agent .tar.gz; required for "sh", refused otherwise
+};
+int cmd_admin_installer(const InstallerArgs& args, const Output& out);
+
+// `helpline diag ...` (diag_commands.cpp): remote diagnostics.
+struct DiagCollectArgs {
+  std::string device;
+  std::string sections;      // "system,logs"; empty: all
+  std::string since;         // "2h"; empty: the last log entries
+  std::int64_t ticket = 0;   // attach to this ticket; 0: none
+  std::uint64_t max_bytes = 0;
+};
+int cmd_diag_collect(const DiagCollectArgs& args, const Output& out);
+int cmd_diag_list(const std::string& device, std::int64_t ticket, const Output& out);
+int cmd_diag_show(const std::string& id, const Output& out);
+// Writes the bundle byte for byte (0600) after checking its SHA-256 is `id`.
+int cmd_diag_get(const std::string& id, const std::string& out_file);
+
+// `helpline ticket ...` (diag_commands.cpp): the minimal tickets.
+struct TicketCreateArgs {
+  std::string title;
+  std::string description;
+  unsigned impact = 0;
+  unsigned urgency = 0;
+  std::string device;
+};
+int cmd_ticket_create(const TicketCreateArgs& args, const Output& out);
+int cmd_ticket_show(std::int64_t id, const Output& out);
 
 }  // namespace helpline::cli

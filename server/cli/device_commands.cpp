@@ -2,6 +2,7 @@
 
 #include "helpline/v1/api.pb.h"
 #include "server/api/json_codec.h"
+#include "server/cli/api_fetch.h"
 #include "server/cli/commands.h"
 #include "server/cli/table.h"
 
@@ -9,35 +10,7 @@ namespace helpline::cli {
 
 namespace {
 
-using relay::api::parse_json;
 using relay::api::to_json;
-
-// GET/POST `path`, parse the answer into `message`. Returns 0 or the exit code.
-template <class Message>
-int fetch(std::string_view method, const std::string& path, Message& message,
-          std::string_view body = {}) {
-  auto client = logged_in_client();
-  if (!client) return report_failure(client.error());
-  auto reply = call_api(*client, method, path, body);
-  if (!reply) return report_failure(reply.error());
-  if (auto parsed = parse_json(*reply, message); !parsed) {
-    return report_failure("unexpected answer from the relay: " + parsed.error().message);
-  }
-  return 0;
-}
-
-// A repeated field as a JSON array of its elements: what scripts expect from
-// `helpline devices --json` and friends.
-template <class Items>
-void print_json_array(const Items& items) {
-  std::cout << "[";
-  bool first = true;
-  for (const auto& item : items) {
-    std::cout << (first ? "" : ",") << to_json(item);
-    first = false;
-  }
-  std::cout << "]\n";
-}
 
 [[nodiscard]] std::string yes_no(bool value) { return value ? "yes" : "no"; }
 

@@ -60,6 +60,68 @@ int main(int argc, char** argv) {
   auto* user_list = users->add_subcommand("list", "List users");
   user_list->add_flag("--json", out.json, "Print JSON");
 
+  auto* admin = app.add_subcommand("admin", "Administration (admin)");
+  admin->require_subcommand(1);
+  InstallerArgs installer;
+  auto* admin_installer = admin->add_subcommand(
+      "installer", "Build an installer that enrolls machines into a group");
+  admin_installer->add_option("--group", installer.group, "Group the machines join")->required();
+  admin_installer->add_option("--format", installer.format, "deb, rpm or sh")->required();
+  admin_installer->add_option("--relay", installer.relay, "Agent address of the relay, HOST:PORT")
+      ->required();
+  admin_installer->add_option("--expires", installer.expires, "Token lifetime, e.g. 7d (default)");
+  admin_installer->add_option("--uses", installer.uses, "Machines that may enroll (default 1000)")
+      ->check(CLI::Range(1u, 100000u));
+  admin_installer->add_option("--out", installer.out, "File to write (0600)")->required();
+  admin_installer->add_option("--agent-package", installer.agent_package,
+                              "Agent .tar.gz to embed (--format sh)");
+  admin_installer->add_flag("--json", out.json, "Print JSON");
+
+  auto* diag = app.add_subcommand("diag", "Diagnostic bundles from devices");
+  diag->require_subcommand(1);
+  DiagCollectArgs collect;
+  auto* diag_collect = diag->add_subcommand("collect", "Ask a device for a diagnostic bundle");
+  diag_collect->add_option("DEVICE", collect.device, "Device id")->required();
+  diag_collect->add_option("--sections", collect.sections,
+                           "Sections or collectors, comma-separated (default: all)");
+  diag_collect->add_option("--since", collect.since, "Logs from this long ago, e.g. 2h");
+  diag_collect->add_option("--ticket", collect.ticket, "Attach the bundle to this ticket")
+      ->check(CLI::PositiveNumber);
+  diag_collect->add_option("--max-bytes", collect.max_bytes,
+                           "Refuse a bundle larger than this (default: the relay's limit)")
+      ->check(CLI::PositiveNumber);
+  diag_collect->add_flag("--json", out.json, "Print JSON");
+  std::string diag_device, bundle_id, bundle_out;
+  std::int64_t diag_ticket = 0;
+  auto* diag_list = diag->add_subcommand("list", "List collected bundles");
+  diag_list->add_option("--device", diag_device, "Only this device's bundles");
+  diag_list->add_option("--ticket", diag_ticket, "Only bundles attached to this ticket")
+      ->check(CLI::PositiveNumber);
+  diag_list->add_flag("--json", out.json, "Print JSON");
+  auto* diag_show = diag->add_subcommand("show", "Findings and collector statuses of a bundle");
+  diag_show->add_option("BUNDLE_ID", bundle_id, "Bundle id (sha256:...)")->required();
+  diag_show->add_flag("--json", out.json, "Print JSON");
+  auto* diag_get = diag->add_subcommand("get", "Download a bundle, checked against its id");
+  diag_get->add_option("BUNDLE_ID", bundle_id, "Bundle id (sha256:...)")->required();
+  diag_get->add_option("--out", bundle_out, "File to write (0600)")->required();
+
+  auto* ticket = app.add_subcommand("ticket", "Helpdesk tickets");
+  ticket->require_subcommand(1);
+  TicketCreateArgs new_ticket;
+  auto* ticket_create = ticket->add_subcommand("create", "Open a ticket");
+  ticket_create->add_option("--title", new_ticket.title, "One line")->required();
+  ticket_create->add_option("--description", new_ticket.description, "What is wrong");
+  ticket_create->add_option("--impact", new_ticket.impact, "1 (very low) .. 5 (very high)")
+      ->required();
+  ticket_create->add_option("--urgency", new_ticket.urgency, "1 (very low) .. 5 (very high)")
+      ->required();
+  ticket_create->add_option("--device", new_ticket.device, "Device id the ticket is about");
+  ticket_create->add_flag("--json", out.json, "Print JSON");
+  std::int64_t ticket_id = 0;
+  auto* ticket_show = ticket->add_subcommand("show", "Show a ticket and its attachments");
+  ticket_show->add_option("ID", ticket_id, "Ticket id")->required()->check(CLI::PositiveNumber);
+  ticket_show->add_flag("--json", out.json, "Print JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -80,6 +142,13 @@ int main(int argc, char** argv) {
     if (*devices) return cmd_devices(out);
     if (*user_add) return cmd_user_add(user_name, role, out);
     if (*user_list) return cmd_user_list(out);
+    if (*diag_collect) return cmd_diag_collect(collect, out);
+    if (*diag_list) return cmd_diag_list(diag_device, diag_ticket, out);
+    if (*diag_show) return cmd_diag_show(bundle_id, out);
+    if (*diag_get) return cmd_diag_get(bundle_id, bundle_out);
+    if (*ticket_create) return cmd_ticket_create(new_ticket, out);
+    if (*ticket_show) return cmd_ticket_show(ticket_id, out);
+    if (*admin_installer) return cmd_admin_installer(installer, out);
   } catch (const std::exception& e) {
     return report_failure(e.what());
   }

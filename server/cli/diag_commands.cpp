@@ -1,0 +1,211 @@
+// `helpline diag ...` and `helpline ticket ...`: remote diagnostics and the
+// minimal tickets they attach to.
+#include <iostream>
+
+#include "common/core/files.h"
+#include "common/tls/crypto.h"
+#include "helpline/v1/api.pb.h"
+#include "server/api/json_codec.h"
+#include "server/cli/api_fetch.h"
+#include "server/cli/commands.h"
+#include "server/cli/table.h"
+
+namespace helpline::cli {
+
+namespace {
+
+using relay::api::to_json;
+
+// The relay waits up to two minutes for the device; leave it time to answer.
+constexpr std::chrono::seconds kCollectTimeout{150};
+// Fetching a bundle of up to 64 MiB over a slow link.
+constexpr std::chrono::seconds kDownloadTimeout{300};
+
+[[nodiscard]] std::vector<std::string> split_commas(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    auto item = text.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+[[nodiscard]] std::string upper(std::string text) {
+  for (char& c : text) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return text;
+}
+
+void print_findings(const v1::api::Bundle& b) {
+  if (b.findings().empty()) {
+    std::cout << "findings:    none\n";
+    return;
+  }
+  std::cout << "findings:\n";
+  for (const auto& f : b.findings()) {
+    std::cout << "  " << upper(f.severity()) << "  " << f.title() << "  [" << f.rule() << "]"
+              << (f.action().empty() ? "" : "  fix: " + f.action()) << "\n";
+    if (!f.evidence().empty()) std::cout << "      " << f.evidence() << "\n";
+  }
+}
+
+void print_collectors(const v1::api::Bundle& b) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : b.collectors()) {
+    std::string errors;
+    for (const auto& e : c.errors()) errors += (errors.empty() ? "" : "; ") + e;
+    rows.push_back({c.name(), c.state(), std::to_string(c.duration_ms()) + " ms",
+                    std::to_string(c.bytes()), errors});
+  }
+  std::cout << "collectors:\n";
+  print_table(std::cout, {"COLLECTOR", "STATE", "TIME", "BYTES", "ERRORS"}, rows);
+}
+
+void print_bundle(const v1::api::Bundle& b) {
+  std::cout << "bundle:      " << b.id() << "\n"
+            << "device:      " << b.device_id()
+            << (b.hostname().empty() ? "" : " (" + b.hostname() + ")") << "\n"
+            << "collected:   " << b.collected_at() << " by agent " << b.agent_version() << " in "
+            << b.duration_ms() << " ms\n"
+            << "received:    " << b.received_at() << " for " << b.requested_by() << "\n"
+            << "size:        " << b.size() << " bytes (" << b.raw_size() << " uncompressed)\n";
+  if (b.ticket_id() != 0) std::cout << "ticket:      " << b.ticket_id() << "\n";
+  std::cout << "redaction:   "
+            << (b.redaction_applied() ? std::to_string(b.redacted()) + " secrets replaced"
+                                      : "NOT APPLIED")
+            << "\n";
+  // What a technician reads first, then how the collection went.
+  print_findings(b);
+  print_collectors(b);
+}
+
+}  // namespace
+
+int cmd_diag_collect(const DiagCollectArgs& args, const Output& out) {
+  v1::api::CollectDiagRequest request;
+  for (const std::string& s : split_commas(args.sections)) request.add_sections(s);
+  request.set_since(args.since);
+  request.set_ticket(args.ticket);
+  request.set_max_bytes(args.max_bytes);
+  if (!out.json) std::cerr << "collecting diagnostics from " << args.device << "...\n";
+  v1::api::Bundle bundle;
+  if (int rc = fetch("POST", "/api/v1/devices/" + args.device + "/diag", bundle, to_json(request),
+                     kCollectTimeout);
+      rc != 0) {
+    return rc;
+  }
+  if (out.json) {
+    std::cout << to_json(bundle) << "\n";
+    return 0;
+  }
+  std::cout << bundle.id() << "\n"
+            << "(" << bundle.size() << " bytes from " << bundle.device_id() << ", "
+            << bundle.findings_size() << " finding" << (bundle.findings_size() == 1 ? "" : "s")
+            << (bundle.ticket_id() != 0
+                    ? ", attached to ticket " + std::to_string(bundle.ticket_id())
+                    : "")
+            << ")\n";
+  return 0;
+}
+
+int cmd_diag_list(const std::string& device, std::int64_t ticket, const Output& out) {
+  std::string path = "/api/v1/diag";
+  std::string query;
+  if (!device.empty()) query += "device=" + device;
+  if (ticket != 0)
+    query += (query.empty() ? "" : "&") + std::string("ticket=") + std::to_string(ticket);
+  if (!query.empty()) path += "?" + query;
+  v1::api::BundleList list;
+  if (int rc = fetch("GET", path, list); rc != 0) return rc;
+  if (out.json) {
+    print_json_array(list.bundles());
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& b : list.bundles()) {
+    rows.push_back({b.id(), b.device_id(), b.received_at(), std::to_string(b.size()),
+                    b.ticket_id() != 0 ? std::to_string(b.ticket_id()) : "",
+                    std::to_string(b.findings_size())});
+  }
+  print_table(std::cout, {"ID", "DEVICE", "RECEIVED", "BYTES", "TICKET", "FINDINGS"}, rows);
+  return 0;
+}
+
+int cmd_diag_show(const std::string& id, const Output& out) {
+  v1::api::Bundle bundle;
+  if (int rc = fetch("GET", "/api/v1/diag/" + id, bundle); rc != 0) return rc;
+  if (out.json) {
+    std::cout << to_json(bundle) << "\n";
+  } else {
+    print_bundle(bundle);
+  }
+  return 0;
+}
+
+int cmd_diag_get(const std::string& id, const std::string& out_file) {
+  auto client = logged_in_client();
+  if (!client) return report_failure(client.error());
+  auto content = call_api(*client, "GET", "/api/v1/diag/" + id + "/content", {}, kDownloadTimeout);
+  if (!content) return report_failure(content.error());
+  // Content addressing lets the CLI check the relay: the bytes must hash to
+  // the id that was asked for.
+  std::string actual = "sha256:" + tls::sha256_hex(*content);
+  if (actual != id) {
+    return report_failure("the relay sent content whose id is " + actual + ", not " + id +
+                          "; nothing written");
+  }
+  if (auto written = files::write_atomic(out_file, *content, 0600); !written) {
+    return report_failure(written.error());
+  }
+  std::cerr << "wrote " << content->size() << " bytes to " << out_file << " (" << id << ")\n";
+  return 0;
+}
+
+int cmd_ticket_create(const TicketCreateArgs& args, const Output& out) {
+  v1::api::CreateTicketRequest request;
+  request.set_title(args.title);
+  request.set_description(args.description);
+  request.set_impact(args.impact);
+  request.set_urgency(args.urgency);
+  request.set_device_id(args.device);
+  v1::api::Ticket ticket;
+  if (int rc = fetch("POST", "/api/v1/tickets", ticket, to_json(request)); rc != 0) return rc;
+  if (out.json) {
+    std::cout << to_json(ticket) << "\n";
+  } else {
+    std::cout << "Ticket " << ticket.id() << " created (priority " << ticket.priority() << ").\n";
+  }
+  return 0;
+}
+
+int cmd_ticket_show(std::int64_t id, const Output& out) {
+  v1::api::Ticket ticket;
+  if (int rc = fetch("GET", "/api/v1/tickets/" + std::to_string(id), ticket); rc != 0) return rc;
+  if (out.json) {
+    std::cout << to_json(ticket) << "\n";
+    return 0;
+  }
+  std::cout << "ticket:      " << ticket.id() << "  " << ticket.title() << "\n"
+            << "status:      " << ticket.status() << "\n"
+            << "priority:    " << ticket.priority() << " (impact " << ticket.impact()
+            << ", urgency " << ticket.urgency() << ")\n"
+            << "created:     " << ticket.created_at() << " by " << ticket.created_by() << "\n";
+  if (!ticket.device_id().empty()) std::cout << "device:      " << ticket.device_id() << "\n";
+  if (!ticket.description().empty()) std::cout << "\n" << ticket.description() << "\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& a : ticket.attachments()) {
+    rows.push_back({a.kind(), a.ref(), a.added_at(), a.added_by()});
+  }
+  std::cout << "attachments:\n";
+  print_table(std::cout, {"KIND", "REF", "ADDED", "BY"}, rows);
+  return 0;
+}
+
+}  // namespace helpline::cli
