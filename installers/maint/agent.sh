@@ -1,0 +1,48 @@
+# --- maint/agent.sh: what installing and removing helpline-agent means ----------
+hl_package=helpline-agent
+hl_unit=helpline-agent.service
+hl_state=/var/lib/helpline/agent
+
+# $1: previous version, empty on a first install. Identity, configuration and
+# spool in the state dir are never touched here.
+hl_configure() {
+  hl_dir 0755 /etc/helpline
+  hl_dir 0755 /var/lib/helpline
+  hl_dir 0700 "$hl_state"
+  hl_unit_enable "$hl_unit"
+  # The unit only runs once enrolled (ConditionPathExists on agent.toml).
+  hl_unit_start "$hl_unit" "$1"
+  if ! hl_systemd_running && [ -e "$hl_state/agent.toml" ]; then
+    hl_say "systemd is not running here: (re)start the agent yourself: helpline-agent run"
+  fi
+}
+
+hl_before_remove() {
+  hl_unit_stop "$hl_unit"
+}
+
+hl_after_remove() {
+  hl_unit_removed "$hl_unit"
+  hl_say "kept this device's identity in $hl_state (purge the package to delete it)"
+}
+
+# Deletes the identity and state. Telling the relay that the device is
+# retired needs an agent command that does not exist yet (docs/installers.md);
+# until then the device id is printed so an admin can revoke it.
+hl_purge() {
+  hl_unit_purged "$hl_unit"
+  if [ -e "$hl_state/agent.toml" ]; then
+    device=$(sed -n "s/^device_id *= *[\"']\([A-Za-z0-9_-]*\)[\"'].*/\1/p" "$hl_state/agent.toml")
+    hl_say "deleting the identity of device ${device:-?}; the relay still lists it:" \
+      "revoke it there with: helpline devices revoke ${device:-ID}"
+  fi
+  rm -rf "$hl_state"
+  # An enrollment file a .sh installer wrote belongs to no package: it goes
+  # with the identity. One from a helpline-agent-GROUP package is that
+  # package's conffile and goes when that package is purged.
+  if [ -e /etc/helpline/enroll.toml ] && ! hl_owned_by_package /etc/helpline/enroll.toml; then
+    rm -f /etc/helpline/enroll.toml
+  fi
+  hl_rmdir_if_empty /etc/helpline
+  hl_rmdir_if_empty /var/lib/helpline
+}
