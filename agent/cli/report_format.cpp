@@ -17,25 +17,6 @@ std::string human_duration(std::uint64_t seconds) {
   return std::to_string(minutes) + "m " + std::to_string(seconds % 60) + "s";
 }
 
-std::string_view state_name(v1::CollectorStatus::State state) {
-  switch (state) {
-    case v1::CollectorStatus::STATE_OK:
-      return "ok";
-    case v1::CollectorStatus::STATE_PARTIAL:
-      return "partial";
-    case v1::CollectorStatus::STATE_FAILED:
-      return "failed";
-    case v1::CollectorStatus::STATE_TIMED_OUT:
-      return "timed_out";
-    case v1::CollectorStatus::STATE_UNAVAILABLE:
-      return "unavailable";
-    case v1::CollectorStatus::STATE_SKIPPED:
-      return "skipped";
-    default:
-      return "unknown";
-  }
-}
-
 std::string join(const std::vector<std::string>& items, std::string_view separator,
                  std::string_view empty) {
   if (items.empty()) return std::string(empty);

@@ -19,8 +19,6 @@ using findings::percent_of;
 
 // "3d 4h 12m", "5m 3s".
 [[nodiscard]] std::string human_duration(std::uint64_t seconds);
-// "ok", "partial", "failed", "timed_out", "unavailable", "skipped", "unknown".
-[[nodiscard]] std::string_view state_name(v1::CollectorStatus::State state);
 // "a, b, c"; `empty` when there is nothing.
 [[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view separator,
                                std::string_view empty = "");

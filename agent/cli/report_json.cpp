@@ -6,6 +6,7 @@
 #include "agent/cli/bundle_report.h"
 #include "agent/cli/report_facts.h"
 #include "agent/cli/report_format.h"
+#include "common/bundle/bundle.h"
 #include "common/core/time_format.h"
 
 namespace helpline::agent {
@@ -37,7 +38,7 @@ void collectors_json(JsonWriter& json, const v1::DiagnosticBundle& b) {
     json.begin_object()
         .field("name", s.name())
         .field("section", s.section())
-        .field("state", report::state_name(s.state()));
+        .field("state", bundle::state_name(s.state()));
     json_uint(json, "duration_ms", s.duration_ms());
     json_uint(json, "bytes", s.bytes());
     json_strings(json, "errors", s.errors());

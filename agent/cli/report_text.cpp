@@ -4,6 +4,7 @@
 #include "agent/cli/bundle_report.h"
 #include "agent/cli/report_facts.h"
 #include "agent/cli/report_format.h"
+#include "common/bundle/bundle.h"
 #include "common/core/time_format.h"
 
 namespace helpline::agent {
@@ -43,7 +44,7 @@ constexpr std::size_t kLabel = 12;
   for (const auto& [state, n] : counts) {
     parts.push_back(
         std::to_string(n) + " " +
-        std::string(report::state_name(static_cast<v1::CollectorStatus::State>(state))));
+        std::string(bundle::state_name(static_cast<v1::CollectorStatus::State>(state))));
   }
   return std::to_string(b.collectors_size()) + " run: " + report::join(parts, ", ", "none");
 }
@@ -60,7 +61,7 @@ constexpr std::size_t kLabel = 12;
     if (!all && s.state() == v1::CollectorStatus::STATE_OK) continue;
     std::string name = s.name();
     name.resize(std::max<std::size_t>(name.size() + 1, 22), ' ');
-    std::string state(report::state_name(s.state()));
+    std::string state(bundle::state_name(s.state()));
     state.resize(std::max<std::size_t>(state.size() + 1, 12), ' ');
     std::string detail = std::to_string(s.duration_ms()) + " ms";
     if (all) detail += ", " + report::format_bytes(s.bytes());

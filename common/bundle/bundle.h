@@ -49,4 +49,8 @@ inline constexpr std::string_view kIdPrefix = "sha256:";
 // The content id of an encoded bundle: "sha256:" + 64 lowercase hex digits.
 [[nodiscard]] std::string bundle_id(std::string_view encoded);
 
+// "ok", "partial", "failed", "timed_out", "unavailable", "skipped" (or
+// "unknown"): the collector state as the CLIs and the API print it.
+[[nodiscard]] const char* state_name(v1::CollectorStatus::State state);
+
 }  // namespace helpline::bundle

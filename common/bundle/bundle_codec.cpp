@@ -147,4 +147,23 @@ std::string bundle_id(std::string_view encoded) {
   return std::string(kIdPrefix) + tls::sha256_hex(encoded);
 }
 
+const char* state_name(v1::CollectorStatus::State state) {
+  switch (state) {
+    case v1::CollectorStatus::STATE_OK:
+      return "ok";
+    case v1::CollectorStatus::STATE_PARTIAL:
+      return "partial";
+    case v1::CollectorStatus::STATE_FAILED:
+      return "failed";
+    case v1::CollectorStatus::STATE_TIMED_OUT:
+      return "timed_out";
+    case v1::CollectorStatus::STATE_UNAVAILABLE:
+      return "unavailable";
+    case v1::CollectorStatus::STATE_SKIPPED:
+      return "skipped";
+    default:
+      return "unknown";
+  }
+}
+
 }  // namespace helpline::bundle

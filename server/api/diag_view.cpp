@@ -2,34 +2,13 @@
 
 #include <map>
 
+#include "common/bundle/bundle.h"
 #include "common/core/time_format.h"
 #include "common/findings/findings.h"
 #include "server/api/json_codec.h"
 
 namespace helpline::relay::api {
 
-namespace {
-
-[[nodiscard]] const char* state_name(v1::CollectorStatus::State state) {
-  switch (state) {
-    case v1::CollectorStatus::STATE_OK:
-      return "ok";
-    case v1::CollectorStatus::STATE_PARTIAL:
-      return "partial";
-    case v1::CollectorStatus::STATE_FAILED:
-      return "failed";
-    case v1::CollectorStatus::STATE_TIMED_OUT:
-      return "timed_out";
-    case v1::CollectorStatus::STATE_UNAVAILABLE:
-      return "unavailable";
-    case v1::CollectorStatus::STATE_SKIPPED:
-      return "skipped";
-    default:
-      return "unknown";
-  }
-}
-
-}  // namespace
 
 std::string findings_json(const v1::DiagnosticBundle& bundle) {
   std::string out = "[";
@@ -68,7 +47,7 @@ void add_bundle_details(const v1::DiagnosticBundle& bundle, v1::api::Bundle& out
     v1::api::CollectorReport& report = *out.add_collectors();
     report.set_name(status.name());
     report.set_section(status.section());
-    report.set_state(state_name(status.state()));
+    report.set_state(bundle::state_name(status.state()));
     report.set_duration_ms(status.duration_ms());
     report.set_bytes(status.bytes());
     for (const std::string& e : status.errors()) report.add_errors(e);
