@@ -30,6 +30,7 @@
 #include "server/config/relay_config.h"
 #include "server/store/store.h"
 #include "server/tunnel/agent_session.h"
+#include "server/tunnel/device_desk.h"
 #include "server/tunnel/enrollment.h"
 
 namespace helpline::relay {
@@ -67,6 +68,12 @@ class Tunnel {
       std::string device_id, v1::Request request, std::chrono::milliseconds timeout,
       std::shared_ptr<StreamSink> sink = nullptr);
 
+  // The helpdesk that serves devices' own tickets (report, tickets, reply,
+  // rate). Without one, those requests are answered "unavailable". Not
+  // owned; must outlive the tunnel.
+  void set_device_desk(DeviceDesk* desk) { desk_ = desk; }
+  [[nodiscard]] DeviceDesk* device_desk() const { return desk_; }
+
   // Ends a device's live link (if any) with Goodbye{code, message}.
   void disconnect(std::string_view device_id, const std::string& code, const std::string& message);
 
@@ -97,6 +104,7 @@ class Tunnel {
   std::unordered_set<AgentSession*> sessions_;  // every live session, any phase
   std::array<std::uint8_t, 16 * 1024> read_buffer_{};
   std::chrono::steady_clock::time_point last_flush_;
+  DeviceDesk* desk_ = nullptr;
   bool stopping_ = false;
 };
 
