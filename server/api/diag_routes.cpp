@@ -9,9 +9,11 @@
 #include "common/bundle/bundle.h"
 #include "common/core/duration.h"
 #include "helpline/v1/api.pb.h"
-#include "server/api/bundle_upload.h"
 #include "server/api/diag_view.h"
 #include "server/api/routes.h"
+#include "server/intake/blob_upload.h"
+#include "server/intake/bundle_intake.h"
+#include "server/tickets/ticket.h"
 
 namespace helpline::relay::api {
 
@@ -108,14 +110,18 @@ struct CollectPlan {
           error_response(404, "not_found", "no ticket " + std::to_string(body.ticket()), "ticket"));
     }
     plan.ticket = body.ticket();
+    // Kept with the bundle if the device has to spool it (link lost).
+    collect->set_ticket_id(tickets::format_display_id(plan.ticket));
   }
+  collect->set_requested_by(request.user->name);
   return plan;
 }
 
 // Checks the received bytes, stores them and records the bundle.
 [[nodiscard]] Result<BundleRecord> accept_bundle(ApiContext& ctx, const CollectPlan& plan,
                                                  const v1::CollectResult& answer,
-                                                 BundleUpload& upload, const std::string& user) {
+                                                 intake::BlobUpload& upload,
+                                                 const std::string& user) {
   if (answer.bundle_id() != upload.claimed_id() || answer.size() != upload.size()) {
     return fail("bad_answer",
                 "the device's answer (" + answer.bundle_id().substr(0, 80) + ", " +
@@ -124,35 +130,22 @@ struct CollectPlan {
   }
   auto bytes = upload.writer().read_back();
   if (!bytes) return fail(bytes.error());
-  auto decoded = bundle::decode_bundle(*bytes);
-  if (!decoded) {
-    return fail("bad_bundle",
-                "the device sent a bundle that does not decode: " + decoded.error().message);
-  }
-  if (decoded->device_id() != plan.device.id) {
-    return fail("bad_bundle", "the bundle names device '" + decoded->device_id().substr(0, 64) +
-                                  "', not " + plan.device.id);
-  }
-  BundleRecord record;
-  record.id = upload.claimed_id();
-  record.device_id = plan.device.id;
-  record.collected_at = decoded->collected_at_ms();
-  record.received_at = unix_now_ms();
-  record.size = upload.size();
-  record.raw_size = bundle::declared_size(*bytes);
-  for (const std::string& s : plan.ask.collect().sections()) record.sections.push_back(s);
-  record.findings_json = findings_json(*decoded);
-  record.requested_by = user;
-  record.ticket_id = plan.ticket;
+  intake::BundleOrigin origin;
+  origin.device_id = plan.device.id;
+  for (const std::string& s : plan.ask.collect().sections()) origin.sections.push_back(s);
+  origin.requested_by = user;
+  origin.ticket_id = plan.ticket;
+  auto record = intake::check_bundle(*bytes, upload.claimed_id(), origin, unix_now_ms());
+  if (!record) return fail(record.error());
   if (auto stored = upload.writer().commit(); !stored) return fail(stored.error());
-  return ctx.store.record_bundle(record);
+  return ctx.store.record_bundle(*record);
 }
 
 asio::awaitable<ApiResponse> collect(ApiContext& ctx, ApiRequest& request) {
   auto plan = plan_collect(ctx, request);
   if (!plan) co_return plan.error();
   auto deadline = Clock::now() + kCollectTimeout;
-  auto upload = std::make_shared<BundleUpload>(ctx.blobs, plan->max_bytes,
+  auto upload = std::make_shared<intake::BlobUpload>("bundle", ctx.blobs, plan->max_bytes,
                                                co_await asio::this_coro::executor);
   const std::string& user = request.user->name;
   auto answer = co_await ctx.tunnel.request(plan->device.id, plan->ask, kCollectTimeout, upload);

@@ -10,22 +10,6 @@
 namespace helpline::relay::api {
 
 
-std::string findings_json(const v1::DiagnosticBundle& bundle) {
-  std::string out = "[";
-  for (const findings::Finding& f : findings::evaluate(bundle)) {
-    v1::api::Finding finding;
-    finding.set_rule(f.rule_id);
-    finding.set_severity(std::string(findings::severity_name(f.severity)));
-    finding.set_title(f.title);
-    finding.set_evidence(f.evidence);
-    finding.set_action(f.suggested_action);
-    finding.set_subject(f.subject);
-    if (out.size() > 1) out += ",";
-    out += to_json(finding);
-  }
-  return out + "]";
-}
-
 v1::api::Bundle to_api(const BundleRecord& record) {
   v1::api::Bundle out;
   // The stored array is exactly the Bundle message's `findings` field.

@@ -1,5 +1,5 @@
 // How the diagnostics routes present bundles (private to server/api):
-// findings computed once at receipt and stored as JSON, bundle records and
+// bundle records (findings were computed at receipt, server/intake) and
 // the bundle's own details as API messages, and errors from the device or
 // its stream as HTTP answers.
 #pragma once
@@ -12,10 +12,6 @@
 #include "server/store/store.h"
 
 namespace helpline::relay::api {
-
-// The bundle's findings (common/findings), ranked, as the JSON array the
-// store keeps in BundleRecord::findings_json.
-[[nodiscard]] std::string findings_json(const v1::DiagnosticBundle& bundle);
 
 // The record as the API shows it: findings parsed back from their JSON
 // (a record whose JSON does not parse shows none).

@@ -25,6 +25,7 @@
 #include "server/ca/relay_ca.h"
 #include "server/config/relay_config.h"
 #include "server/store/store.h"
+#include "server/intake/delivery_service.h"
 #include "server/tunnel/tunnel.h"
 
 namespace helpline::relay {
@@ -161,6 +162,8 @@ Result<void> serve_relay(const ServeOptions& options) {
 
   asio::io_context io(1);
   Tunnel tunnel(io, **store, *ca, *config);
+  intake::DeliveryService deliveries(**store, **blob_store, tunnel);
+  tunnel.set_agent_requests(&deliveries);
   auto agent_at = tunnel.listen(config->agent_listen);
   if (!agent_at) return fail(agent_at.error());
 

@@ -253,14 +253,9 @@ void AgentSession::on_control(const v1::Frame& frame) {
     case v1::Frame::kResponse:
       on_response(frame.response());
       return;
-    case v1::Frame::kRequest: {
-      v1::Frame reply;
-      reply.mutable_response()->set_id(frame.request().id());
-      reply.mutable_response()->mutable_error()->set_code("unsupported");
-      reply.mutable_response()->mutable_error()->set_message("the relay does not handle this request");
-      (void)mux_.send_control(std::move(reply));
+    case v1::Frame::kRequest:
+      on_agent_request(frame.request());
       return;
-    }
     case v1::Frame::kGoodbye:
       spdlog::info("agent {} ({}) said goodbye: {}", device_id_, remote_, frame.goodbye().reason());
       phase_ = Phase::kClosing;
@@ -412,6 +407,7 @@ void AgentSession::shut_down() {
   }
   pending_.clear();
   expected_streams_.clear();
+  expected_uploads_.clear();
   abort_streams(Error{"device_offline", "the link to device " + device_id_ + " closed"});
   if (registered_) {
     registered_ = false;

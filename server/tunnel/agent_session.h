@@ -55,6 +55,13 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
       v1::Request request, std::chrono::milliseconds timeout,
       std::shared_ptr<StreamSink> sink = nullptr);
 
+  // The "upload" stream the agent will open for its own request
+  // `request_id` (a DeliverRequest) goes to `sink` (see agent_requests.h).
+  void expect_upload(std::uint64_t request_id, std::shared_ptr<StreamSink> sink);
+  // Stops expecting it (the handler gave up or finished); an open stream
+  // is not affected.
+  void forget_upload(std::uint64_t request_id) { expected_uploads_.erase(request_id); }
+
   // Sends Goodbye{code, message}, flushes what is queued (bounded) and closes.
   void close(std::string code, std::string message);
 
@@ -80,6 +87,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void on_control(const v1::Frame& frame);
   void on_hello(const v1::Hello& hello);
   void on_response(const v1::Response& response);
+  // Requests the agent sends (deliveries, its tickets).
+  void on_agent_request(const v1::Request& request);
+  boost::asio::awaitable<void> serve_agent_request(v1::Request request);
+  void send_response(v1::Response response);
   // Streams the agent opened (agent_session_streams.cpp).
   void on_stream_event(const wire::MuxEvent& event);
   void on_stream_open(const wire::MuxEvent& event);
@@ -108,6 +119,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;
   std::map<std::uint64_t, std::shared_ptr<StreamSink>> expected_streams_;  // by request id
   std::map<std::uint32_t, std::shared_ptr<StreamSink>> streams_;           // by channel
+  std::map<std::uint64_t, std::shared_ptr<StreamSink>> expected_uploads_;  // by agent request id
+  std::size_t agent_requests_running_ = 0;
 };
 
 }  // namespace helpline::relay

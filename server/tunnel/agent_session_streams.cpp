@@ -1,6 +1,6 @@
 // AgentSession: streams the agent opens in answer to a request (see
-// stream_sink.h). Anything else an agent opens is reset: the relay offers
-// no stream of its own accord yet.
+// stream_sink.h) and the uploads that carry its deliveries. Anything else
+// an agent opens is reset.
 #include <spdlog/spdlog.h>
 
 #include "server/tunnel/agent_session.h"
@@ -63,9 +63,11 @@ void AgentSession::on_stream_event(const wire::MuxEvent& event) {
 }
 
 void AgentSession::on_stream_open(const wire::MuxEvent& event) {
-  auto expected =
-      event.request_id == 0 ? expected_streams_.end() : expected_streams_.find(event.request_id);
-  if (phase_ != Phase::kOnline || expected == expected_streams_.end()) {
+  // An "upload" answers one of the agent's own requests (a delivery); any
+  // other stream answers one of ours. The two id spaces never mix.
+  auto& table = event.open_kind == kUploadStreamKind ? expected_uploads_ : expected_streams_;
+  auto expected = event.request_id == 0 ? table.end() : table.find(event.request_id);
+  if (phase_ != Phase::kOnline || expected == table.end()) {
     spdlog::warn("agent {} opened a '{}' stream that answers no pending request; reset", device_id_,
                  event.open_kind.substr(0, 32));
     mux_.reset_channel(event.channel, "unexpected_stream: no pending request with id " +
@@ -75,7 +77,7 @@ void AgentSession::on_stream_open(const wire::MuxEvent& event) {
   }
   // One stream per request.
   auto sink = std::move(expected->second);
-  expected_streams_.erase(expected);
+  table.erase(expected);
   streams_[event.channel] = sink;
   if (event.open_kind != sink->kind()) {
     end_stream(

@@ -15,6 +15,9 @@
 
 namespace helpline::relay {
 
+// The stream kind that carries a DeliverRequest's payload (agent -> relay).
+inline constexpr std::string_view kUploadStreamKind = "upload";
+
 class StreamSink {
  public:
   virtual ~StreamSink() = default;

@@ -29,6 +29,7 @@
 #include "server/ca/relay_ca.h"
 #include "server/config/relay_config.h"
 #include "server/store/store.h"
+#include "server/tunnel/agent_requests.h"
 #include "server/tunnel/agent_session.h"
 #include "server/tunnel/device_desk.h"
 #include "server/tunnel/enrollment.h"
@@ -73,6 +74,10 @@ class Tunnel {
   // owned; must outlive the tunnel.
   void set_device_desk(DeviceDesk* desk) { desk_ = desk; }
   [[nodiscard]] DeviceDesk* device_desk() const { return desk_; }
+  // What answers requests agents send (deliveries, their tickets). Without
+  // one, they are answered "unsupported". Not owned; outlives the tunnel.
+  void set_agent_requests(AgentRequests* handler) { agent_requests_ = handler; }
+  [[nodiscard]] AgentRequests* agent_requests() const { return agent_requests_; }
 
   // Ends a device's live link (if any) with Goodbye{code, message}.
   void disconnect(std::string_view device_id, const std::string& code, const std::string& message);
@@ -105,6 +110,7 @@ class Tunnel {
   std::array<std::uint8_t, 16 * 1024> read_buffer_{};
   std::chrono::steady_clock::time_point last_flush_;
   DeviceDesk* desk_ = nullptr;
+  AgentRequests* agent_requests_ = nullptr;
   bool stopping_ = false;
 };
 

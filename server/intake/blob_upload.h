@@ -1,10 +1,12 @@
-// The relay's end of a "bundle" stream (server/tunnel/stream_sink.h): the
-// encoded bundle an agent streams in answer to a CollectRequest goes into
-// a temporary file of the blob store as it arrives (flow-control credit is
-// granted back as each piece is written), capped at `max_bytes`. When the
-// agent closes the stream, the content's SHA-256 must equal the id the
-// agent claimed in the stream's metadata. Nothing is stored until the
-// caller commits: an upload dropped before that leaves nothing behind.
+// The relay's end of a stream that carries one blob (server/tunnel/
+// stream_sink.h): the encoded bundle an agent streams in answer to a
+// CollectRequest ("bundle"), or the payload of a spooled delivery
+// ("upload"). The bytes go into a temporary file of the blob store as they
+// arrive (flow-control credit is granted back as each piece is written),
+// capped at `max_bytes`. When the agent closes the stream, the content's
+// SHA-256 must equal the id ("sha256:<hex>") the agent claimed in the
+// stream's metadata. Nothing is stored until the caller commits: an upload
+// dropped before that leaves nothing behind.
 //
 // Thread: the relay's io_context thread. Lifetime: shared by the waiting
 // API call and the agent's session.
@@ -17,19 +19,21 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "server/blobs/blob_store.h"
 #include "server/tunnel/stream_sink.h"
 
-namespace helpline::relay::api {
+namespace helpline::relay::intake {
 
-class BundleUpload final : public StreamSink {
+class BlobUpload final : public StreamSink {
  public:
-  BundleUpload(blobs::BlobStore& blobs, std::uint64_t max_bytes,
-               const boost::asio::any_io_executor& executor);
+  // `kind` is the stream kind accepted ("bundle", "upload").
+  BlobUpload(std::string kind, blobs::BlobStore& blobs, std::uint64_t max_bytes,
+             const boost::asio::any_io_executor& executor);
 
-  [[nodiscard]] std::string_view kind() const override { return "bundle"; }
-  // Errors: "bad_stream" when the metadata is not a bundle id, "blob_error".
+  [[nodiscard]] std::string_view kind() const override { return kind_; }
+  // Errors: "bad_stream" when the metadata is not a blob id, "blob_error".
   [[nodiscard]] Result<void> on_open(std::string_view metadata) override;
   // Errors: "too_large" past max_bytes, "abandoned" after abandon(), "blob_error".
   [[nodiscard]] Result<void> on_data(std::string_view data) override;
@@ -64,6 +68,7 @@ class BundleUpload final : public StreamSink {
  private:
   void settle(Result<void> outcome);
 
+  std::string kind_;
   blobs::BlobStore& blobs_;
   std::uint64_t max_bytes_;
   boost::asio::steady_timer timer_;
@@ -73,4 +78,4 @@ class BundleUpload final : public StreamSink {
   bool abandoned_ = false;
 };
 
-}  // namespace helpline::relay::api
+}  // namespace helpline::relay::intake
