@@ -3,9 +3,13 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <iostream>
+#include <unistd.h>
 #include <string>
 
 #include "agent/cli/commands.h"
+#include "agent/local/local_socket.h"
+#include "common/core/duration.h"
 #include "common/log/log.h"
 
 namespace {
@@ -58,6 +62,11 @@ int run(int argc, char** argv) {
                       "heartbeat interval, e.g. 30s (overrides agent.toml)");
   run_cmd->add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   run_cmd->add_flag("--log-json", log_json, "log one JSON object per line");
+  std::string socket;
+  const std::string socket_help = std::string("the agent's local socket (default $") +
+                                  agent::local::kSocketEnv + ", else " +
+                                  agent::local::kSystemSocket + " for root)";
+  run_cmd->add_option("--socket", socket, socket_help);
 
   agent::StatusArgs status;
   CLI::App* status_cmd = app.add_subcommand("status", "show enrollment and connection state");
@@ -89,6 +98,81 @@ int run(int argc, char** argv) {
       ->required();
   show_cmd->add_flag("--json", show.json, "print as JSON");
 
+  // --- the end user's helpdesk, through the running agent ---
+  std::string wait = "20s";
+  const char* wait_help = "how long to wait for the relay's answer (0: do not wait)";
+  agent::ReportArgs report_args;
+  CLI::App* report_cmd =
+      app.add_subcommand("report", "report a problem to the helpdesk (asks what is missing)");
+  report_cmd->add_option("--title", report_args.title, "what does not work, in one line");
+  report_cmd->add_option("--description", report_args.description, "the problem in your words");
+  report_cmd->add_option("--since", report_args.since, "since when (\"this morning\", a date)");
+  report_cmd->add_option("--frequency", report_args.frequency, "how often or how long");
+  report_cmd->add_option("--affects", report_args.affects, "the application or device affected");
+  report_cmd->add_option("--symptoms", report_args.symptoms, "what you see (error message)");
+  report_cmd->add_option("--business-impact", report_args.business_impact,
+                         "what it stops you from doing");
+  report_cmd->add_option("--category", report_args.category,
+                         "hardware, software, network, access, request or other");
+  report_cmd->add_option("--impact", report_args.impact, "1 (many people) .. 5 (just me)")
+      ->check(CLI::Range(1, 5));
+  report_cmd->add_option("--urgency", report_args.urgency, "1 (now) .. 5 (whenever)")
+      ->check(CLI::Range(1, 5));
+  report_cmd->add_flag("--no-bundle", report_args.no_bundle,
+                       "do not attach a diagnostics bundle of this machine");
+  report_cmd->add_flag("--json", report_args.json, "print the result as JSON");
+  report_cmd->add_option("--wait", wait, wait_help);
+  report_cmd->add_option("--socket", socket, socket_help);
+
+  agent::TicketsArgs tickets_args;
+  CLI::App* tickets_cmd = app.add_subcommand("tickets", "list your tickets from this machine");
+  tickets_cmd->add_flag("--all", tickets_args.all, "closed ones too");
+  tickets_cmd->add_flag("--json", tickets_args.json, "print as JSON");
+  tickets_cmd->add_option("--socket", socket, socket_help);
+
+  agent::TicketArgs ticket_args;
+  CLI::App* ticket_cmd = app.add_subcommand("ticket", "show one of your tickets");
+  ticket_cmd->add_option("id", ticket_args.id, "ticket id, e.g. HL-12")->required();
+  ticket_cmd->add_flag("--json", ticket_args.json, "print as JSON");
+  ticket_cmd->add_option("--socket", socket, socket_help);
+
+  agent::ReplyArgs reply_args;
+  CLI::App* reply_cmd = app.add_subcommand("reply", "answer the helpdesk on one of your tickets");
+  reply_cmd->add_option("id", reply_args.id, "ticket id, e.g. HL-12")->required();
+  reply_cmd->add_option("--message,-m", reply_args.message, "your answer (default: asked)");
+  reply_cmd->add_flag("--json", reply_args.json, "print the result as JSON");
+  reply_cmd->add_option("--wait", wait, wait_help);
+  reply_cmd->add_option("--socket", socket, socket_help);
+
+  agent::RateArgs rate_args;
+  CLI::App* rate_cmd = app.add_subcommand("rate", "rate how a resolved ticket was handled");
+  rate_cmd->add_option("id", rate_args.id, "ticket id, e.g. HL-12")->required();
+  rate_cmd->add_option("rating", rate_args.rating, "1 (poor) .. 5 (excellent)")
+      ->required()
+      ->check(CLI::Range(1, 5));
+  rate_cmd->add_option("--comment", rate_args.comment, "anything you want to add");
+  rate_cmd->add_flag("--json", rate_args.json, "print the result as JSON");
+  rate_cmd->add_option("--wait", wait, wait_help);
+  rate_cmd->add_option("--socket", socket, socket_help);
+
+  agent::SendBundleArgs send_args;
+  std::string send_since;
+  CLI::App* send_cmd = app.add_subcommand(
+      "send-bundle", "collect diagnostics and send them to the helpdesk (queued while offline)");
+  send_cmd->add_option("--sections", send_args.sections,
+                       "comma-separated sections or collectors (default: all)");
+  send_cmd->add_option("--since", send_since, "journal entries from this long ago, e.g. 2h");
+  send_cmd->add_option("--ticket", send_args.ticket, "attach to this ticket, e.g. HL-12");
+  send_cmd->add_flag("--json", send_args.json, "print the result as JSON");
+  send_cmd->add_option("--wait", wait, wait_help);
+  send_cmd->add_option("--socket", socket, socket_help);
+
+  agent::SpoolArgs spool_args;
+  CLI::App* spool_cmd =
+      app.add_subcommand("spool", "show what waits on this machine for the relay");
+  spool_cmd->add_flag("--json", spool_args.json, "print as JSON");
+  spool_cmd->add_option("--socket", socket, socket_help);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -115,8 +199,60 @@ int run(int argc, char** argv) {
     enroll.state_dir = state_dir;
     return print(agent::enroll_command(enroll));
   }
+  std::optional<std::string> socket_flag;
+  if (!socket.empty()) socket_flag = socket;
+  auto socket_path = agent::local::socket_path_from(socket_flag);
+  std::chrono::milliseconds wait_ms{0};
+  if (wait != "0") {
+    auto patience = helpline::parse_duration(wait);
+    if (!patience) {
+      std::fprintf(stderr, "helpline-agent: --wait: %s\n", patience.error().message.c_str());
+      return kExitUsage;
+    }
+    wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*patience);
+  }
+  if (report_cmd->parsed()) {
+    report_args.socket = socket_path;
+    report_args.wait = wait_ms;
+    report_args.interactive = report_args.title.empty() && ::isatty(STDIN_FILENO) != 0;
+    return print(agent::report_command(std::move(report_args)));
+  }
+  if (tickets_cmd->parsed()) {
+    tickets_args.socket = socket_path;
+    return print(agent::tickets_command(tickets_args));
+  }
+  if (ticket_cmd->parsed()) {
+    ticket_args.socket = socket_path;
+    return print(agent::ticket_command(ticket_args));
+  }
+  if (reply_cmd->parsed()) {
+    reply_args.socket = socket_path;
+    reply_args.wait = wait_ms;
+    if (reply_args.message.empty() && ::isatty(STDIN_FILENO) != 0) {
+      std::fputs("Your answer (end with an empty line):\n", stdout);
+      std::string line;
+      while (std::getline(std::cin, line) && !line.empty()) reply_args.message += line + "\n";
+    }
+    return print(agent::reply_command(reply_args));
+  }
+  if (rate_cmd->parsed()) {
+    rate_args.socket = socket_path;
+    rate_args.wait = wait_ms;
+    return print(agent::rate_command(rate_args));
+  }
+  if (send_cmd->parsed()) {
+    send_args.socket = socket_path;
+    send_args.wait = wait_ms;
+    if (!send_since.empty()) send_args.since = send_since;
+    return print(agent::send_bundle_command(send_args));
+  }
+  if (spool_cmd->parsed()) {
+    spool_args.socket = socket_path;
+    return print(agent::spool_command(spool_args));
+  }
   if (is_run) {
     run_args.state_dir = state_dir;
+    run_args.socket = socket_path;
     if (!heartbeat.empty()) run_args.heartbeat = heartbeat;
     auto ran = agent::run_command(run_args);
     return ran ? 0 : report(ran.error());

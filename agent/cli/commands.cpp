@@ -7,7 +7,11 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "agent/deliver/deliverer.h"
 #include "agent/diag/diag.h"
+#include "agent/local/local_desk.h"
+#include "agent/local/local_server.h"
+#include "agent/spool/spool.h"
 #include "agent/enroll/enroll.h"
 #include "agent/link/link.h"
 #include "agent/state/agent_state.h"
@@ -21,6 +25,8 @@ namespace {
 // Everything a running agent's signal handles need.
 struct RunContext {
   Link* link = nullptr;
+  Deliverer* deliverer = nullptr;
+  local::LocalServer* local = nullptr;
   uv_signal_t sigterm{};
   uv_signal_t sigint{};
 };
@@ -121,10 +127,39 @@ Result<void> run_command(const RunArgs& args) {
     (void)uv_loop_close(&loop);
     return fail(link.error());
   }
-  diag::add_remote_collection(&loop, **link);
+  // What waits for the relay survives restarts in the spool.
+  spool::SpoolOptions spool_options;
+  spool_options.dir = spool::default_dir(args.state_dir);
+  auto spool = spool::Spool::open(std::move(spool_options));
+  if (!spool) {
+    (*link).reset();
+    (void)uv_loop_close(&loop);
+    return fail(spool.error());
+  }
+  Deliverer deliverer(&loop, **link, *spool);
+  deliverer.start();
+  auto settings = diag::settings_from((*link)->state());
+  diag::add_remote_collection(&loop, **link, settings, &deliverer);
+
+  // People at this machine reach the helpdesk through the local socket; the
+  // tunnel still runs without it.
+  auto desk = std::make_shared<local::LocalDesk>(&loop, **link, deliverer, settings);
+  auto local_server = local::LocalServer::listen(
+      &loop, args.socket, [desk](const local::Peer& peer, v1::LocalRequest request,
+                                 local::Respond respond) {
+        desk->handle(peer, std::move(request), std::move(respond));
+      });
+  if (!local_server) {
+    spdlog::error("{}; `helpline-agent report` and the other end-user commands will not work",
+                  local_server.error().message);
+  } else {
+    spdlog::info("listening for local requests on {}", args.socket.string());
+  }
 
   RunContext context;
   context.link = link->get();
+  context.deliverer = &deliverer;
+  context.local = local_server ? local_server->get() : nullptr;
   for (auto [handle, signum] : {std::pair{&context.sigterm, SIGTERM}, {&context.sigint, SIGINT}}) {
     uv_signal_init(&loop, handle);
     handle->data = &context;
@@ -133,12 +168,15 @@ Result<void> run_command(const RunArgs& args) {
   (*link)->set_on_stopped([&context] {
     uv_close(reinterpret_cast<uv_handle_t*>(&context.sigterm), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&context.sigint), nullptr);
+    context.deliverer->close(nullptr);
+    if (context.local != nullptr) context.local->close(nullptr);
   });
   (*link)->start();
   uv_run(&loop, UV_RUN_DEFAULT);
 
   int exit_code = (*link)->exit_code();
   std::string exit_message = (*link)->exit_message();
+  if (local_server) local_server->reset();
   link->reset();
   if (uv_loop_close(&loop) != 0) {
     uv_walk(&loop, log_open_handle, nullptr);

@@ -4,6 +4,7 @@
 // code exit_code_for() gives.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -35,9 +36,12 @@ struct EnrollArgs {
 struct RunArgs {
   std::filesystem::path state_dir;
   std::optional<std::string> heartbeat;  // overrides agent.toml
+  std::filesystem::path socket;          // the local socket (local::socket_path_from)
 };
 // Runs until SIGTERM/SIGINT (success) or until the relay revokes the
-// device (error code "revoked"). Logging must be set up by the caller.
+// device (error code "revoked"): the link, remote collection, the spool and
+// its delivery, and the local socket for end-user commands. Logging must
+// be set up by the caller.
 [[nodiscard]] Result<void> run_command(const RunArgs& args);
 
 struct StatusArgs {
@@ -70,5 +74,88 @@ struct ShowArgs {
 // "read_failed", and the decoder's ("truncated", "corrupted",
 // "not_a_bundle", "too_large", "unsupported_version") naming the file.
 [[nodiscard]] Result<std::string> show_command(const ShowArgs& args);
+
+// --- the end user's helpdesk (ticket_commands.cpp), through the daemon's
+// local socket (agent/local). Errors: the daemon's ("bad_value" naming the
+// field, "offline", "not_found", ...) and the socket's
+// ("agent_not_running", "timeout").
+
+struct ReportArgs {
+  std::filesystem::path socket;
+  std::string title;
+  std::string description;
+  std::string since;
+  std::string frequency;
+  std::string affects;
+  std::string symptoms;
+  std::string business_impact;
+  std::string category;
+  int impact = 0;    // 1..5; 0: ask (interactive) or 3
+  int urgency = 0;   // 1..5; 0: ask (interactive) or 3
+  bool no_bundle = false;
+  bool json = false;
+  bool interactive = false;  // ask for what is missing on the terminal
+  std::chrono::milliseconds wait{20'000};  // for the relay's answer; 0: do not wait
+};
+// Opens a ticket from this machine: "Ticket HL-12 opened ..." with the
+// priority and the expected response time, or that it is queued while the
+// relay is unreachable. JSON: {"id", "priority", "status", "response_due",
+// "queued_id", "delivered", "acknowledgement"}.
+[[nodiscard]] Result<std::string> report_command(ReportArgs args);
+
+struct TicketsArgs {
+  std::filesystem::path socket;
+  bool all = false;  // closed ones too
+  bool json = false;
+};
+// The tickets this person opened from this machine, with their status.
+[[nodiscard]] Result<std::string> tickets_command(const TicketsArgs& args);
+
+struct TicketArgs {
+  std::filesystem::path socket;
+  std::string id;
+  bool json = false;
+};
+// One ticket with its public conversation.
+[[nodiscard]] Result<std::string> ticket_command(const TicketArgs& args);
+
+struct ReplyArgs {
+  std::filesystem::path socket;
+  std::string id;
+  std::string message;
+  bool json = false;
+  std::chrono::milliseconds wait{20'000};
+};
+[[nodiscard]] Result<std::string> reply_command(const ReplyArgs& args);
+
+struct RateArgs {
+  std::filesystem::path socket;
+  std::string id;
+  int rating = 0;  // 1..5
+  std::string comment;
+  bool json = false;
+  std::chrono::milliseconds wait{20'000};
+};
+[[nodiscard]] Result<std::string> rate_command(const RateArgs& args);
+
+struct SendBundleArgs {
+  std::filesystem::path socket;
+  std::string sections;            // "system,logs"; empty: every section
+  std::optional<std::string> since;  // journal from this long ago ("2h")
+  std::string ticket;              // "HL-12" or ""
+  bool json = false;
+  std::chrono::milliseconds wait{20'000};
+};
+// Has the daemon collect a bundle and send it to the helpdesk (through the
+// spool: it goes when the relay is reachable). Prints the bundle id once
+// delivered. JSON: {"bundle_id", "queued_id", "delivered"}.
+[[nodiscard]] Result<std::string> send_bundle_command(const SendBundleArgs& args);
+
+struct SpoolArgs {
+  std::filesystem::path socket;
+  bool json = false;
+};
+// What waits in the daemon's spool for the relay.
+[[nodiscard]] Result<std::string> spool_command(const SpoolArgs& args);
 
 }  // namespace helpline::agent

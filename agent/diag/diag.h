@@ -3,7 +3,9 @@
 // keeps serving heartbeats, redacts it (agent/collect/bundle_redaction.h), encodes it
 // (common/bundle), opens a "bundle" stream with request_id = the request's
 // id and metadata = the bundle id, streams the bytes with flow control,
-// closes the stream and answers Response{collect{bundle_id, size}}.
+// closes the stream and answers Response{collect{bundle_id, size}}. If the
+// link is lost on the way, the bundle goes to the spool instead (see
+// add_remote_collection).
 // Errors answered instead: "unknown_section" (listing the valid ones),
 // "too_large" (the bundle exceeds the request's max_bytes), "busy" (one
 // collection at a time), "bad_config" (a redaction pattern in agent.toml
@@ -21,6 +23,8 @@
 #include <optional>
 #include <vector>
 
+#include "agent/collect/bundle.h"
+#include "agent/deliver/deliverer.h"
 #include "agent/link/link.h"
 #include "common/redact/redact.h"
 
@@ -36,11 +40,19 @@ struct DiagSettings {
 // What agent.toml's [collect] table configures (AgentConfig::collect).
 [[nodiscard]] DiagSettings settings_from(const AgentState& state);
 
+// Collection options from the settings (sources, limits) for `device_id`;
+// sections, since and redaction are the caller's.
+[[nodiscard]] collect::Options collect_options(const DiagSettings& settings,
+                                               const std::string& device_id);
+
 // Registers the CollectRequest handler on `link` (before link.start()).
 // A redaction pattern that does not compile is logged here and every
-// collect request is then refused with "bad_config".
-void add_remote_collection(uv_loop_t* loop, Link& link, DiagSettings settings);
+// collect request is then refused with "bad_config". With `spool`, a
+// bundle whose link is lost while it is sent is spooled (with the
+// request's ticket and technician) and delivered after reconnecting.
+void add_remote_collection(uv_loop_t* loop, Link& link, DiagSettings settings,
+                           Deliverer* spool = nullptr);
 // The same with settings_from(link.state()).
-void add_remote_collection(uv_loop_t* loop, Link& link);
+void add_remote_collection(uv_loop_t* loop, Link& link, Deliverer* spool = nullptr);
 
 }  // namespace helpline::agent::diag

@@ -187,6 +187,9 @@ void Link::on_control(const v1::Frame& frame) {
     case v1::Frame::kRequest:
       requests_.dispatch(frame.request(), make_reply());
       return;
+    case v1::Frame::kResponse:
+      on_response(frame.response());
+      return;
     default:
       spdlog::warn("relay {}: ignoring unexpected {} frame", status_.relay,
                    frame_name(frame.body_case()));
@@ -240,6 +243,52 @@ void Link::on_hello_ack(const v1::HelloAck& ack) {
   spdlog::info("connected to relay {} as {} (relay version {})", status_.relay,
                config_.state.config.device_id,
                ack.relay_version().empty() ? "unknown" : ack.relay_version());
+  if (on_up_) on_up_();
+}
+
+Result<std::uint64_t> Link::request(v1::Request request, milliseconds timeout,
+                                    ResponseHandler on_response) {
+  if (phase_ != Phase::kUp || !transport_) {
+    return fail("link_lost", "not connected to relay " + status_.relay);
+  }
+  std::uint64_t id = next_request_id_++;
+  request.set_id(id);
+  v1::Frame frame;
+  *frame.mutable_request() = std::move(request);
+  outgoing_[id] = OutgoingRequest{Clock::now() + timeout, std::move(on_response)};
+  send(std::move(frame));
+  return id;
+}
+
+void Link::on_response(const v1::Response& response) {
+  auto it = outgoing_.find(response.id());
+  if (it == outgoing_.end()) {
+    spdlog::debug("relay {}: answer to request {}, which is no longer waiting", status_.relay,
+                  response.id());
+    return;
+  }
+  auto handler = std::move(it->second.on_response);
+  outgoing_.erase(it);
+  handler(response);
+}
+
+void Link::fail_requests(const Error& error) {
+  auto outgoing = std::move(outgoing_);
+  outgoing_.clear();
+  for (auto& [id, request] : outgoing) request.on_response(fail(error));
+}
+
+void Link::expire_requests() {
+  auto now = Clock::now();
+  for (auto it = outgoing_.begin(); it != outgoing_.end();) {
+    if (it->second.deadline > now) {
+      ++it;
+      continue;
+    }
+    auto handler = std::move(it->second.on_response);
+    it = outgoing_.erase(it);
+    handler(fail("timeout", "relay " + status_.relay + " did not answer in time"));
+  }
 }
 
 void Link::on_goodbye(const v1::Goodbye& goodbye) {
@@ -265,6 +314,8 @@ Reply Link::make_reply() {
 
 void Link::on_heartbeat() {
   if (!liveness_ || !transport_) return;
+  expire_requests();
+  if (!liveness_ || !transport_) return;  // a handler may have stopped the link
   auto action = liveness_->on_tick(Clock::now());
   if (action == wire::Liveness::Action::kDead) {
     transport_->abort(Error{"heartbeat_timeout", "nothing received from the relay for " +
@@ -301,6 +352,8 @@ void Link::on_closed(const Error& error) {
   milliseconds up_for{0};
   if (was_up) up_for = std::chrono::duration_cast<milliseconds>(Clock::now() - up_since_);
   channels_.drop_all("link lost");
+  fail_requests(Error{stopping_ ? "stopped" : "link_lost", "the link to relay " + status_.relay +
+                                                             " ended: " + error.message});
   liveness_.reset();
   if (timers_open_) uv_timer_stop(&heartbeat_timer_);
   transport_.reset();  // allowed inside on_closed (see transport.h)

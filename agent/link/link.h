@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,9 @@ class Link {
 
   // Called once, when every handle the Link owns is closed.
   void set_on_stopped(std::function<void()> on_stopped) { on_stopped_ = std::move(on_stopped); }
+  // Called each time the link is up (HelloAck received): a good moment to
+  // send what waited (the spool).
+  void set_on_up(std::function<void()> on_up) { on_up_ = std::move(on_up); }
   // Called after each status change (connected, lost, error), once written.
   void set_on_status(std::function<void(const AgentStatus&)> on_status) {
     on_status_ = std::move(on_status);
@@ -76,6 +80,20 @@ class Link {
   void start();
   // Graceful stop; idempotent.
   void stop();
+
+  // Sends a request of the agent's own to the relay (tunnel.proto: requests
+  // go both ways) and returns its id, which a stream answering it names
+  // (ChannelRegistry::open's request_id). `on_response` runs exactly once,
+  // on the loop thread: with the relay's Response (which may carry an
+  // Error), or with an error "link_lost" when the link drops first,
+  // "timeout" when no answer came within `timeout` (checked on heartbeat
+  // ticks, so it fires up to one heartbeat interval late), or "stopped".
+  // Errors (on_response is then not called): "link_lost" when the link is
+  // not up.
+  using ResponseHandler = std::function<void(Result<v1::Response>)>;
+  [[nodiscard]] Result<std::uint64_t> request(v1::Request request,
+                                              std::chrono::milliseconds timeout,
+                                              ResponseHandler on_response);
 
   // 0 after stop(), kExitRevoked after the relay revoked the device.
   [[nodiscard]] int exit_code() const { return exit_code_; }
@@ -96,6 +114,10 @@ class Link {
   void on_event(wire::MuxEvent event);
   void on_control(const v1::Frame& frame);
   void on_hello_ack(const v1::HelloAck& ack);
+  void on_response(const v1::Response& response);
+  // Fails every outstanding request of ours with `error`.
+  void fail_requests(const Error& error);
+  void expire_requests();
   void on_goodbye(const v1::Goodbye& goodbye);
   void on_closed(const Error& error);
   void on_heartbeat();
@@ -131,6 +153,13 @@ class Link {
   bool status_write_failed_ = false;
   int exit_code_ = 0;
   std::string exit_message_;
+  struct OutgoingRequest {
+    std::chrono::steady_clock::time_point deadline;
+    ResponseHandler on_response;
+  };
+  std::map<std::uint64_t, OutgoingRequest> outgoing_;
+  std::uint64_t next_request_id_ = 1;
+  std::function<void()> on_up_;
   std::function<void()> on_stopped_;
   std::function<void(const AgentStatus&)> on_status_;
 };

@@ -1,20 +1,21 @@
-// BundleSender through a real agent/relay multiplexer pair (no sockets):
-// a bundle far larger than one window and the send buffer arrives whole,
-// in order, with the answer after the last byte; a relay reset is answered
-// with an error.
-#include "agent/diag/bundle_sender.h"
+// StreamSender through a real agent/relay multiplexer pair (no sockets):
+// content far larger than one window and the send buffer arrives whole, in
+// order, with the outcome after the last byte; a relay reset or a lost link
+// ends it once with an error.
+#include "agent/link/stream_sender.h"
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <vector>
 
-namespace helpline::agent::diag {
+namespace helpline::agent {
 namespace {
 
-class BundleSenderTest : public ::testing::Test {
+class StreamSenderTest : public ::testing::Test {
  protected:
-  BundleSenderTest()
+  StreamSenderTest()
       : agent_(wire::MuxConfig{wire::Role::kAgent}), relay_(wire::MuxConfig{wire::Role::kRelay}) {
     registry_.set_mux([this] { return &agent_; });
   }
@@ -56,9 +57,9 @@ class BundleSenderTest : public ::testing::Test {
   Result<std::uint32_t> start(std::string data) {
     return registry_.open(
         registry_.epoch(), "bundle", "sha256:claimed", 9, [&](ChannelStream stream) {
-          return std::make_unique<BundleSender>(
-              std::move(stream), std::move(data), "sha256:claimed",
-              [this](v1::Response r) { replies_.push_back(std::move(r)); }, [this] { ++done_; });
+          return std::make_unique<StreamSender>(
+              std::move(stream), std::make_shared<const std::string>(std::move(data)),
+              "bundle sha256:claimed", [this](Result<void> r) { outcomes_.push_back(std::move(r)); });
         });
   }
 
@@ -67,34 +68,30 @@ class BundleSenderTest : public ::testing::Test {
   ChannelRegistry registry_;
   std::vector<wire::MuxEvent> relay_events_;
   std::string received_;
-  std::vector<v1::Response> replies_;
-  int done_ = 0;
+  std::vector<Result<void>> outcomes_;
 };
 
-TEST_F(BundleSenderTest, LargeBundleArrivesWholeWithFlowControl) {
+TEST_F(StreamSenderTest, LargeBundleArrivesWholeWithFlowControl) {
   std::string data(3u * 1024 * 1024 + 12345, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 131) % 251);
   auto opened = start(data);
   ASSERT_TRUE(opened) << opened.error().to_string();
   // More than the send buffer (1 MiB): not everything was accepted at once.
-  EXPECT_TRUE(replies_.empty());
+  EXPECT_TRUE(outcomes_.empty());
   shuttle();
   ASSERT_EQ(received_.size(), data.size());
   EXPECT_TRUE(received_ == data);
   EXPECT_TRUE(relay_saw(wire::MuxEvent::Kind::kChannelClosed));
-  ASSERT_EQ(replies_.size(), 1u);
-  ASSERT_TRUE(replies_[0].has_collect());
-  EXPECT_EQ(replies_[0].collect().bundle_id(), "sha256:claimed");
-  EXPECT_EQ(replies_[0].collect().size(), data.size());
-  EXPECT_EQ(done_, 1);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  EXPECT_TRUE(outcomes_[0].has_value());
 
   ASSERT_TRUE(relay_.close_channel(*opened).has_value());
   shuttle();
   EXPECT_EQ(registry_.active(), 0u);
-  EXPECT_EQ(done_, 1);
+  EXPECT_EQ(outcomes_.size(), 1u);
 }
 
-TEST_F(BundleSenderTest, RelayResetIsAnsweredWithAnError) {
+TEST_F(StreamSenderTest, RelayResetIsAnsweredWithAnError) {
   std::string data(2u * 1024 * 1024, 'x');
   auto opened = start(data);
   ASSERT_TRUE(opened);
@@ -105,21 +102,22 @@ TEST_F(BundleSenderTest, RelayResetIsAnsweredWithAnError) {
   ASSERT_TRUE(relay_.is_open(*opened));
   relay_.reset_channel(*opened, "too_large: the bundle is larger than 10 bytes");
   shuttle();
-  ASSERT_EQ(replies_.size(), 1u);
-  EXPECT_EQ(replies_[0].error().code(), "stream_reset");
-  EXPECT_NE(replies_[0].error().message().find("too_large"), std::string::npos);
-  EXPECT_EQ(done_, 1);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  ASSERT_FALSE(outcomes_[0].has_value());
+  EXPECT_EQ(outcomes_[0].error().code, "stream_reset");
+  EXPECT_NE(outcomes_[0].error().message.find("too_large"), std::string::npos);
   EXPECT_EQ(registry_.active(), 0u);
 }
 
-TEST_F(BundleSenderTest, LostLinkFinishesTheSenderOnce) {
+TEST_F(StreamSenderTest, LostLinkFinishesTheSenderOnce) {
   auto opened = start(std::string(4u * 1024 * 1024, 'y'));
   ASSERT_TRUE(opened);
   registry_.drop_all("link lost");
-  EXPECT_EQ(done_, 1);
-  ASSERT_EQ(replies_.size(), 1u);
-  EXPECT_EQ(replies_[0].error().code(), "stream_reset");
+  ASSERT_EQ(outcomes_.size(), 1u);
+  ASSERT_FALSE(outcomes_[0].has_value());
+  EXPECT_EQ(outcomes_[0].error().code, "stream_reset");
+  EXPECT_NE(outcomes_[0].error().message.find("link lost"), std::string::npos);
 }
 
 }  // namespace
-}  // namespace helpline::agent::diag
+}  // namespace helpline::agent
