@@ -177,8 +177,8 @@ void Deliverer::on_answer(const std::string& id, const std::string& kind,
     spdlog::info("{} {} stays spooled: {}", kind, id, error.message);
     return;  // on_up pumps
   }
-  spdlog::warn("delivering {} {} failed: {}; retrying in {} s", kind, id, error.to_string(),
-               next_retry_.count() / 1000);
+  spdlog::warn("delivering {} {} failed: {}; retrying in {} ms", kind, id, error.to_string(),
+               next_retry_.count());
   retry_later();
 }
 
