@@ -122,15 +122,23 @@ void RelayFixture::login_admin() {
 }
 
 void RelayFixture::restart_relay() {
+  ASSERT_NO_FATAL_FAILURE(stop_relay());
+  ASSERT_NO_FATAL_FAILURE(start_relay_again());
+}
+
+void RelayFixture::stop_relay() {
   ASSERT_TRUE(relay_.has_value());
-  const std::uint16_t agent = agent_port_;
-  const std::uint16_t api = api_port_;
   bool killed = false;
   int status = relay_->terminate(kStopGrace, &killed);
   EXPECT_FALSE(killed) << "the relay did not exit within " << kStopGrace.count()
                        << " ms of SIGTERM";
   EXPECT_EQ(status, 0) << "relay exit status after SIGTERM";
   EXPECT_FALSE(fs::exists(data_dir_ / "listen.json")) << "listen.json left after shutdown";
+}
+
+void RelayFixture::start_relay_again() {
+  const std::uint16_t agent = agent_port_;
+  const std::uint16_t api = api_port_;
   ASSERT_NO_FATAL_FAILURE(start_relay({"--agent-listen", "127.0.0.1:" + std::to_string(agent),
                                        "--api-listen", "127.0.0.1:" + std::to_string(api)}));
   EXPECT_EQ(agent_port_, agent);
@@ -238,6 +246,12 @@ RunResult RelayFixture::agent_command(std::vector<std::string> args) {
   return run(options_for(kAgentBin, std::move(args)));
 }
 
+RunResult RelayFixture::agent_local(const EnrolledAgent& agent, std::vector<std::string> args) {
+  args.push_back("--socket");
+  args.push_back(agent.socket().string());
+  return agent_command(std::move(args));
+}
+
 RunResult RelayFixture::relay_command(std::vector<std::string> args) {
   return run(options_for(kRelayBin, std::move(args)));
 }
@@ -291,8 +305,9 @@ EnrolledAgent RelayFixture::enroll_agent(std::string_view name) {
 Process* RelayFixture::start_agent(const EnrolledAgent& agent,
                                    std::vector<std::pair<std::string, std::string>> env) {
   std::string name = "agent-" + std::to_string(++names_) + "-" + agent.state.filename().string();
-  ProcessOptions options = options_for(kAgentBin, {"run", "--state", agent.state.string(),
-                                                   "--heartbeat", "1s", "--log-level", "debug"});
+  ProcessOptions options =
+      options_for(kAgentBin, {"run", "--state", agent.state.string(), "--heartbeat", "1s",
+                              "--log-level", "debug", "--socket", agent.socket().string()});
   options.env.insert(options.env.end(), env.begin(), env.end());
   options.stdout_path = temp_ / (name + ".stdout");
   options.stderr_path = temp_ / (name + ".stderr");

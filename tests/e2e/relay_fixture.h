@@ -50,6 +50,10 @@ struct EnrollToken {
 struct EnrolledAgent {
   std::filesystem::path state;  // the agent's --state dir
   std::string device_id;
+
+  // The daemon's local socket: inside its state dir, so tests never touch
+  // the machine's /run/helpline.
+  [[nodiscard]] std::filesystem::path socket() const { return state / "agent.sock"; }
 };
 
 class RelayFixture : public ::testing::Test {
@@ -68,6 +72,10 @@ class RelayFixture : public ::testing::Test {
   // SIGTERM (expects exit 0 within kStopGrace and listen.json removed),
   // then starts again on the same ports so agents can come back.
   void restart_relay();
+  // The two halves of restart_relay, for tests that need the relay down
+  // for a while (agents keep retrying with their backoff meanwhile).
+  void stop_relay();
+  void start_relay_again();
 
   // --- commands ---
   // `helpline ARGS` as the logged-in admin.
@@ -76,6 +84,9 @@ class RelayFixture : public ::testing::Test {
   [[nodiscard]] RunResult cli_with(const std::filesystem::path& config,
                                    std::vector<std::string> args, const std::string& password = "");
   [[nodiscard]] RunResult agent_command(std::vector<std::string> args);
+  // `helpline-agent ARGS --socket <agent's socket>`: an end-user command
+  // talking to that running agent.
+  [[nodiscard]] RunResult agent_local(const EnrolledAgent& agent, std::vector<std::string> args);
   [[nodiscard]] RunResult relay_command(std::vector<std::string> args);
 
   // A fresh path inside the test's temp dir (not created).
@@ -91,7 +102,8 @@ class RelayFixture : public ::testing::Test {
   // A new single-use token and a successful enrollment into path_for(name);
   // device_id is empty on failure (recorded).
   [[nodiscard]] EnrolledAgent enroll_agent(std::string_view name);
-  // Starts `helpline-agent run --state ... --heartbeat 1s`, with `env`
+  // Starts `helpline-agent run --state ... --heartbeat 1s --socket
+  // <agent.socket()>`, with `env`
   // added to its environment. The process belongs to the fixture (stopped
   // in TearDown); nullptr (failure recorded) when it cannot be spawned.
   helpline::testing::Process* start_agent(
