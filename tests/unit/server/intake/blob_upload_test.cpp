@@ -1,6 +1,6 @@
 // The relay's end of a bundle stream: capped, hash-checked against the id
 // the agent claimed, and leaving nothing behind unless committed.
-#include "server/api/bundle_upload.h"
+#include "server/intake/blob_upload.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "common/tls/crypto.h"
 #include "tests/support/temp_dir.h"
 
-namespace helpline::relay::api {
+namespace helpline::relay::intake {
 namespace {
 
 namespace asio = boost::asio;
@@ -20,7 +20,7 @@ using Clock = std::chrono::steady_clock;
 
 [[nodiscard]] std::string id_of(std::string_view data) { return "sha256:" + tls::sha256_hex(data); }
 
-class BundleUploadTest : public ::testing::Test {
+class BlobUploadTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto opened = blobs::BlobStore::open(temp_ / "blobs");
@@ -28,12 +28,12 @@ class BundleUploadTest : public ::testing::Test {
     blobs_ = std::move(*opened);
   }
 
-  [[nodiscard]] std::shared_ptr<BundleUpload> upload(std::uint64_t max_bytes) {
-    return std::make_shared<BundleUpload>(*blobs_, max_bytes, io_.get_executor());
+  [[nodiscard]] std::shared_ptr<BlobUpload> upload(std::uint64_t max_bytes) {
+    return std::make_shared<BlobUpload>("bundle", *blobs_, max_bytes, io_.get_executor());
   }
 
   // Runs upload->wait(deadline) to completion on the test's io_context.
-  [[nodiscard]] Result<void> wait(BundleUpload& u, Clock::time_point deadline) {
+  [[nodiscard]] Result<void> wait(BlobUpload& u, Clock::time_point deadline) {
     std::optional<Result<void>> out;
     asio::co_spawn(io_, u.wait(deadline), [&](std::exception_ptr, Result<void> r) { out = r; });
     io_.restart();
@@ -55,7 +55,7 @@ class BundleUploadTest : public ::testing::Test {
   asio::io_context io_;
 };
 
-TEST_F(BundleUploadTest, CompleteStreamMatchingItsIdIsReadyToCommit) {
+TEST_F(BlobUploadTest, CompleteStreamMatchingItsIdIsReadyToCommit) {
   const std::string content = "HLB1 pretend bundle bytes";
   auto u = upload(1024);
   ASSERT_TRUE(u->on_open(id_of(content)));
@@ -72,7 +72,7 @@ TEST_F(BundleUploadTest, CompleteStreamMatchingItsIdIsReadyToCommit) {
   EXPECT_TRUE(blobs_->contains(id_of(content)));
 }
 
-TEST_F(BundleUploadTest, DataBeyondTheCapIsRefusedAndNothingIsKept) {
+TEST_F(BlobUploadTest, DataBeyondTheCapIsRefusedAndNothingIsKept) {
   auto u = upload(16);
   ASSERT_TRUE(u->on_open(id_of("whatever")));
   ASSERT_TRUE(u->on_data("0123456789"));
@@ -87,7 +87,7 @@ TEST_F(BundleUploadTest, DataBeyondTheCapIsRefusedAndNothingIsKept) {
   EXPECT_EQ(temporary_files(), 0u);
 }
 
-TEST_F(BundleUploadTest, ContentNotMatchingTheClaimedIdIsRefused) {
+TEST_F(BlobUploadTest, ContentNotMatchingTheClaimedIdIsRefused) {
   auto u = upload(1024);
   ASSERT_TRUE(u->on_open(id_of("what was promised")));
   ASSERT_TRUE(u->on_data("what was sent"));
@@ -99,7 +99,7 @@ TEST_F(BundleUploadTest, ContentNotMatchingTheClaimedIdIsRefused) {
   EXPECT_FALSE(blobs_->contains(id_of("what was sent")));
 }
 
-TEST_F(BundleUploadTest, MetadataMustBeABundleId) {
+TEST_F(BlobUploadTest, MetadataMustBeABlobId) {
   auto u = upload(1024);
   auto opened = u->on_open("../../etc/passwd");
   ASSERT_FALSE(opened);
@@ -107,14 +107,14 @@ TEST_F(BundleUploadTest, MetadataMustBeABundleId) {
   EXPECT_FALSE(u->started());
 }
 
-TEST_F(BundleUploadTest, NoStreamByTheDeadlineIsATimeout) {
+TEST_F(BlobUploadTest, NoStreamByTheDeadlineIsATimeout) {
   auto u = upload(1024);
   auto done = wait(*u, Clock::now());
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().code, "timeout");
 }
 
-TEST_F(BundleUploadTest, AbandonedUploadRefusesFurtherData) {
+TEST_F(BlobUploadTest, AbandonedUploadRefusesFurtherData) {
   auto u = upload(1024);
   ASSERT_TRUE(u->on_open(id_of("x")));
   EXPECT_TRUE(u->started());
@@ -124,7 +124,7 @@ TEST_F(BundleUploadTest, AbandonedUploadRefusesFurtherData) {
   EXPECT_EQ(more.error().code, "abandoned");
 }
 
-TEST_F(BundleUploadTest, LinkLossEndsTheWait) {
+TEST_F(BlobUploadTest, LinkLossEndsTheWait) {
   auto u = upload(1024);
   ASSERT_TRUE(u->on_open(id_of("x")));
   ASSERT_TRUE(u->on_data("x"));
@@ -136,4 +136,4 @@ TEST_F(BundleUploadTest, LinkLossEndsTheWait) {
 }
 
 }  // namespace
-}  // namespace helpline::relay::api
+}  // namespace helpline::relay::intake
