@@ -50,6 +50,10 @@ int run(int argc, char** argv) {
       ->required();
   enroll_cmd->add_option("--state", state, state_help);
   enroll_cmd->add_flag("--force", enroll.force, "replace an existing enrollment");
+  std::string org_key;
+  enroll_cmd->add_option("--org-key", org_key,
+                         "the organisation's public key (org.pub): pin it so only catalogs it "
+                         "signed are accepted");
   enroll_cmd->add_flag("--json", enroll.json, "print the result as JSON");
 
   agent::RunArgs run_args;
@@ -114,9 +118,9 @@ int run(int argc, char** argv) {
                          "what it stops you from doing");
   report_cmd->add_option("--category", report_args.category,
                          "hardware, software, network, access, request or other");
-  report_cmd->add_option("--impact", report_args.impact, "1 (many people) .. 5 (just me)")
+  report_cmd->add_option("--impact", report_args.impact, "1 (very low: just me) .. 5 (very high: everyone)")
       ->check(CLI::Range(1, 5));
-  report_cmd->add_option("--urgency", report_args.urgency, "1 (now) .. 5 (whenever)")
+  report_cmd->add_option("--urgency", report_args.urgency, "1 (very low: it can wait) .. 5 (very high: I cannot work)")
       ->check(CLI::Range(1, 5));
   report_cmd->add_flag("--no-bundle", report_args.no_bundle,
                        "do not attach a diagnostics bundle of this machine");
@@ -173,6 +177,28 @@ int run(int argc, char** argv) {
   spool_cmd->add_flag("--json", spool_args.json, "print as JSON");
   spool_cmd->add_option("--socket", socket, socket_help);
 
+  // --- remediation: consent and self-service fixes ---
+  agent::ConsentArgs consent_args;
+  CLI::App* consent_cmd = app.add_subcommand(
+      "consent", "answer the helpdesk's requests to run actions on this machine");
+  consent_cmd->add_flag("--list", consent_args.list, "list the pending requests");
+  consent_cmd->add_option("--approve", consent_args.approve, "approve the request with this id");
+  consent_cmd->add_option("--deny", consent_args.deny, "deny the request with this id");
+  consent_cmd->add_flag("--json", consent_args.json, "print as JSON");
+  consent_cmd->add_option("--socket", socket, socket_help);
+
+  agent::FixesArgs fixes_args;
+  CLI::App* fixes_cmd = app.add_subcommand("fixes", "list the fixes you may run yourself");
+  fixes_cmd->add_flag("--json", fixes_args.json, "print as JSON");
+  fixes_cmd->add_option("--socket", socket, socket_help);
+
+  agent::FixArgs fix_args;
+  CLI::App* fix_cmd = app.add_subcommand("fix", "run a self-service fix (see fixes)");
+  fix_cmd->add_option("action", fix_args.action, "the fix, e.g. dns.flush_cache")->required();
+  fix_cmd->add_option("parameters", fix_args.parameters, "name=value parameters");
+  fix_cmd->add_flag("--json", fix_args.json, "print as JSON");
+  fix_cmd->add_option("--socket", socket, socket_help);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -197,6 +223,7 @@ int run(int argc, char** argv) {
 
   if (enroll_cmd->parsed()) {
     enroll.state_dir = state_dir;
+    enroll.org_key = org_key;
     return print(agent::enroll_command(enroll));
   }
   std::optional<std::string> socket_flag;
@@ -249,6 +276,21 @@ int run(int argc, char** argv) {
   if (spool_cmd->parsed()) {
     spool_args.socket = socket_path;
     return print(agent::spool_command(spool_args));
+  }
+  if (consent_cmd->parsed()) {
+    consent_args.socket = socket_path;
+    consent_args.interactive = !consent_args.list && consent_args.approve.empty() &&
+                               consent_args.deny.empty() && !consent_args.json &&
+                               ::isatty(STDIN_FILENO) != 0;
+    return print(agent::consent_command(consent_args));
+  }
+  if (fixes_cmd->parsed()) {
+    fixes_args.socket = socket_path;
+    return print(agent::fixes_command(fixes_args));
+  }
+  if (fix_cmd->parsed()) {
+    fix_args.socket = socket_path;
+    return print(agent::fix_command(fix_args));
   }
   if (is_run) {
     run_args.state_dir = state_dir;

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "agent/cli/action_wiring.h"
 #include "agent/deliver/deliverer.h"
 #include "agent/diag/diag.h"
+#include "agent/local/action_desk.h"
 #include "agent/local/local_desk.h"
 #include "agent/local/local_server.h"
 #include "agent/spool/spool.h"
@@ -27,6 +29,7 @@ struct RunContext {
   Link* link = nullptr;
   Deliverer* deliverer = nullptr;
   local::LocalServer* local = nullptr;
+  ActionRuntime* actions = nullptr;
   uv_signal_t sigterm{};
   uv_signal_t sigint{};
 };
@@ -72,6 +75,14 @@ std::filesystem::path state_dir_from(const std::optional<std::string>& flag) {
 int exit_code_for(const Error& error) { return error.code == "revoked" ? kExitRevoked : 1; }
 
 Result<std::string> enroll_command(const EnrollArgs& args) {
+  // The organisation key is checked before enrolling, so a wrong file
+  // never leaves a half-configured agent behind.
+  std::string org_key_pem;
+  if (!args.org_key.empty()) {
+    auto pem = read_org_key(args.org_key);
+    if (!pem) return fail(pem.error());
+    org_key_pem = std::move(*pem);
+  }
   EnrollOptions options;
   options.relay = args.relay;
   options.token = args.token;
@@ -82,18 +93,26 @@ Result<std::string> enroll_command(const EnrollArgs& args) {
   options.host = read_host_info();
   auto enrolled = enroll(options);
   if (!enrolled) return fail(enrolled.error());
+  std::string key_id;
+  if (!org_key_pem.empty()) {
+    auto pinned = pin_org_key(args.state_dir, org_key_pem, actions::PinSource::kEnroll);
+    if (!pinned) return fail(pinned.error());
+    key_id = std::move(*pinned);
+  }
   if (args.json) {
     JsonWriter json;
     json.begin_object()
         .field("device_id", enrolled->device_id)
         .field("group", enrolled->group)
         .field("relay", enrolled->relay.to_string())
+        .field("org_key", key_id)
         .end_object();
     return json.str() + "\n";
   }
   std::string group = enrolled->group.empty() ? "" : " (group " + enrolled->group + ")";
   return "enrolled as " + enrolled->device_id + group + " with relay " +
-         enrolled->relay.to_string() + "\n";
+         enrolled->relay.to_string() + "\n" +
+         (key_id.empty() ? "" : "pinned the organisation key " + key_id + "\n");
 }
 
 Result<void> run_command(const RunArgs& args) {
@@ -136,6 +155,14 @@ Result<void> run_command(const RunArgs& args) {
     (void)uv_loop_close(&loop);
     return fail(spool.error());
   }
+  // Remediation actions: the signed catalog, consent and the executor.
+  auto actions = ActionRuntime::open(&loop, args.state_dir);
+  if (!actions) {
+    (*link).reset();
+    (void)uv_loop_close(&loop);
+    return fail(actions.error());
+  }
+  (*actions)->attach(**link);
   Deliverer deliverer(&loop, **link, *spool);
   deliverer.start();
   auto settings = diag::settings_from((*link)->state());
@@ -144,9 +171,15 @@ Result<void> run_command(const RunArgs& args) {
   // People at this machine reach the helpdesk through the local socket; the
   // tunnel still runs without it.
   auto desk = std::make_shared<local::LocalDesk>(&loop, **link, deliverer, settings);
+  auto action_desk = std::make_shared<local::ActionDesk>(
+      (*actions)->catalogs(), (*actions)->executor(), (*actions)->broker());
   auto local_server = local::LocalServer::listen(
-      &loop, args.socket, [desk](const local::Peer& peer, v1::LocalRequest request,
-                                 local::Respond respond) {
+      &loop, args.socket, [desk, action_desk](const local::Peer& peer, v1::LocalRequest request,
+                                              local::Respond respond) {
+        if (local::ActionDesk::handles(request)) {
+          action_desk->handle(peer, request, std::move(respond));
+          return;
+        }
         desk->handle(peer, std::move(request), std::move(respond));
       });
   if (!local_server) {
@@ -160,6 +193,7 @@ Result<void> run_command(const RunArgs& args) {
   context.link = link->get();
   context.deliverer = &deliverer;
   context.local = local_server ? local_server->get() : nullptr;
+  context.actions = actions->get();
   for (auto [handle, signum] : {std::pair{&context.sigterm, SIGTERM}, {&context.sigint, SIGINT}}) {
     uv_signal_init(&loop, handle);
     handle->data = &context;
@@ -170,6 +204,7 @@ Result<void> run_command(const RunArgs& args) {
     uv_close(reinterpret_cast<uv_handle_t*>(&context.sigint), nullptr);
     context.deliverer->close(nullptr);
     if (context.local != nullptr) context.local->close(nullptr);
+    context.actions->close(nullptr);
   });
   (*link)->start();
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -177,6 +212,7 @@ Result<void> run_command(const RunArgs& args) {
   int exit_code = (*link)->exit_code();
   std::string exit_message = (*link)->exit_message();
   if (local_server) local_server->reset();
+  actions->reset();
   link->reset();
   if (uv_loop_close(&loop) != 0) {
     uv_walk(&loop, log_open_handle, nullptr);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/core/result.h"
 
@@ -27,6 +28,7 @@ struct EnrollArgs {
   std::string token;
   std::string ca_pin;
   std::filesystem::path state_dir;
+  std::filesystem::path org_key;  // the organisation's public key to pin; empty: none
   bool force = false;
   bool json = false;
 };
@@ -157,5 +159,38 @@ struct SpoolArgs {
 };
 // What waits in the daemon's spool for the relay.
 [[nodiscard]] Result<std::string> spool_command(const SpoolArgs& args);
+
+// --- consent and self-service fixes (action_commands.cpp) ---
+
+struct ConsentArgs {
+  std::filesystem::path socket;
+  bool list = false;
+  std::string approve;  // an id
+  std::string deny;     // an id
+  bool json = false;
+  bool interactive = false;  // neither list nor an answer: ask on the terminal
+};
+// --list: the pending requests (who, what, ticket, argv, expiry); --approve
+// / --deny ID: answers one; interactive: shows each and asks y/n. Errors:
+// the daemon's ("forbidden", "not_found") and the socket's.
+[[nodiscard]] Result<std::string> consent_command(const ConsentArgs& args);
+
+struct FixesArgs {
+  std::filesystem::path socket;
+  bool json = false;
+};
+// The self-service actions of the installed catalog with their text.
+[[nodiscard]] Result<std::string> fixes_command(const FixesArgs& args);
+
+struct FixArgs {
+  std::filesystem::path socket;
+  std::string action;
+  std::vector<std::string> parameters;  // "name=value"
+  bool json = false;
+};
+// Runs one self-service action through the daemon and prints its output.
+// A refusal is an Error naming the rule; a non-zero exit is an Error
+// "action_failed" after the output.
+[[nodiscard]] Result<std::string> fix_command(const FixArgs& args);
 
 }  // namespace helpline::agent

@@ -110,7 +110,7 @@ void ticket_fields(JsonWriter& json, const v1::DeviceTicket& t) {
 
 [[nodiscard]] int prompt_scale(const std::string& question) {
   for (int tries = 0; tries < 3; ++tries) {
-    std::string answer = prompt(question + " (1 = highest .. 5 = lowest)", "3");
+    std::string answer = prompt(question, "3");
     if (answer.size() == 1 && answer[0] >= '1' && answer[0] <= '5') return answer[0] - '0';
     std::cout << "  please answer with a number from 1 to 5\n";
   }
@@ -124,8 +124,12 @@ void ask_for_missing(ReportArgs& args) {
   if (args.frequency.empty()) args.frequency = prompt("How often? (always, sometimes, once)");
   if (args.affects.empty()) args.affects = prompt("Which application or device is affected?");
   if (args.symptoms.empty()) args.symptoms = prompt("What do you see? (error message)");
-  if (args.impact == 0) args.impact = prompt_scale("How many people does it affect?");
-  if (args.urgency == 0) args.urgency = prompt_scale("How urgent is it for you?");
+  if (args.impact == 0) {
+    args.impact = prompt_scale("How widely does it stop work? (1 = just me, 5 = everyone)");
+  }
+  if (args.urgency == 0) {
+    args.urgency = prompt_scale("How urgent is it? (1 = it can wait, 5 = I cannot work)");
+  }
 }
 
 }  // namespace

@@ -133,6 +133,7 @@ v1::Frame Link::make_hello() const {
   hello->add_capabilities("ping");
   hello->set_max_frame_size(config_.max_frame_size);
   hello->set_heartbeat_interval_ms(static_cast<std::uint32_t>(config_.heartbeat.count()));
+  if (hello_extras_) hello_extras_(*hello);
   return frame;
 }
 

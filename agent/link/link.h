@@ -76,6 +76,11 @@ class Link {
   void set_on_status(std::function<void(const AgentStatus&)> on_status) {
     on_status_ = std::move(on_status);
   }
+  // Lets features add what they offer to each Hello (capabilities, the
+  // installed catalog version). Called on the loop thread before each Hello.
+  void set_hello_extras(std::function<void(v1::Hello&)> extras) {
+    hello_extras_ = std::move(extras);
+  }
 
   void start();
   // Graceful stop; idempotent.
@@ -162,6 +167,7 @@ class Link {
   std::function<void()> on_up_;
   std::function<void()> on_stopped_;
   std::function<void(const AgentStatus&)> on_status_;
+  std::function<void(v1::Hello&)> hello_extras_;
 };
 
 }  // namespace helpline::agent

@@ -144,6 +144,10 @@ void LocalDesk::handle(const Peer& peer, v1::LocalRequest request, Respond respo
       respond(std::move(response));
       return;
     }
+    case v1::LocalRequest::kConsentList:  // served by ActionDesk (action_desk.h)
+    case v1::LocalRequest::kConsentAnswer:
+    case v1::LocalRequest::kFixes:
+    case v1::LocalRequest::kFix:
     case v1::LocalRequest::KIND_NOT_SET:
       break;
   }

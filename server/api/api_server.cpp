@@ -120,6 +120,9 @@ asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
       request.path = std::string(target.substr(0, question));
       request.body = std::move(message.body());
       request.bearer = bearer_of(message);
+      if (auto key = message.find("Idempotency-Key"); key != message.end()) {
+        request.idempotency_key = std::string(key->value());
+      }
       request.remote = remote;
       auto query = parse_query(question == std::string_view::npos ? std::string_view()
                                                                   : target.substr(question + 1));

@@ -27,6 +27,7 @@ struct ApiRequest {
   std::map<std::string, std::string> params;     // from {name} segments
   std::string body;
   std::string bearer;                            // the Authorization token, if any
+  std::string idempotency_key;                   // the Idempotency-Key header, if any
   std::string remote;
   std::optional<User> user;                      // set once authenticated
 };

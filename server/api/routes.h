@@ -6,6 +6,7 @@
 #include "server/api/router.h"
 #include "server/blobs/blob_store.h"
 #include "server/config/relay_config.h"
+#include "server/helpdesk/helpdesk_service.h"
 #include "server/store/store.h"
 #include "server/tunnel/tunnel.h"
 
@@ -17,6 +18,7 @@ struct ApiContext {
   Tunnel& tunnel;
   const RelayConfig& config;
   blobs::BlobStore& blobs;  // bundles received from agents
+  helpdesk::HelpdeskService& helpdesk;  // tickets
 };
 
 void register_session_routes(Router& router, ApiContext& context);   // login, logout, health
@@ -24,7 +26,9 @@ void register_user_routes(Router& router, ApiContext& context);      // users (a
 void register_token_routes(Router& router, ApiContext& context);     // enrollment tokens (admin)
 void register_device_routes(Router& router, ApiContext& context);    // devices
 void register_diag_routes(Router& router, ApiContext& context);      // diagnostics (bundles)
-void register_ticket_routes(Router& router, ApiContext& context);    // tickets (minimal)
+void register_ticket_routes(Router& router, ApiContext& context);    // helpdesk tickets
+void register_stats_routes(Router& router, ApiContext& context);     // helpdesk statistics
+void register_action_routes(Router& router, ApiContext& context);    // action catalog, actions
 
 inline void register_all_routes(Router& router, ApiContext& context) {
   register_session_routes(router, context);
@@ -33,6 +37,8 @@ inline void register_all_routes(Router& router, ApiContext& context) {
   register_device_routes(router, context);
   register_diag_routes(router, context);
   register_ticket_routes(router, context);
+  register_stats_routes(router, context);
+  register_action_routes(router, context);
 }
 
 // A name for a user or group: 1..64 of [A-Za-z0-9._-]. Returns why not, or "".

@@ -1,130 +1,256 @@
-// Minimal tickets: enough to attach diagnostics to. Priority comes from
-// impact x urgency (server/tickets' default matrix). The tickets issue
-// extends these routes.
+// Helpdesk tickets for technicians: list (the queue), show, create and the
+// workflow actions, each through server/helpdesk (which applies
+// server/tickets' rules). Viewers read; l1..l3 and admin work tickets.
+// Refusals are 4xx JSON errors naming the field; nothing changes then.
 #include <spdlog/spdlog.h>
 
-#include <charconv>
+#include <set>
 
 #include "common/core/time_format.h"
 #include "helpline/v1/api.pb.h"
 #include "server/api/routes.h"
-#include "server/tickets/priority_matrix.h"
+#include "server/api/ticket_json.h"
+#include "server/api/ticket_query.h"
 
 namespace helpline::relay::api {
 
 namespace asio = boost::asio;
+namespace t = tickets;
 using boost::beast::http::verb;
 
 namespace {
 
-constexpr std::size_t kMaxTitle = 200;
-constexpr std::size_t kMaxDescription = 16 * 1024;
+constexpr std::size_t kMaxIdempotencyKey = 200;
 
-// Printable text; `multiline` also allows newlines and tabs. Returns why
-// not, or "".
-[[nodiscard]] std::string check_text(std::string_view field, std::string_view value,
-                                     std::size_t max, bool multiline) {
-  if (value.size() > max) {
-    return std::string(field) + " is longer than " + std::to_string(max) + " bytes";
+// The field a server/tickets "bad_value" message starts with ("impact: ...").
+[[nodiscard]] std::string field_of(const std::string& message) {
+  auto colon = message.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 64) return {};
+  std::string field = message.substr(0, colon);
+  for (char c : field) {
+    if (!((c >= 'a' && c <= 'z') || c == '_' || c == '.' || (c >= '0' && c <= '9'))) return {};
   }
-  for (char c : value) {
-    bool allowed_space = multiline && (c == '\n' || c == '\t' || c == '\r');
-    if ((static_cast<unsigned char>(c) < 0x20 && !allowed_space) || c == 0x7f) {
-      return std::string(field) + " contains a control character";
-    }
-  }
-  return {};
+  return field == "requester.device_id" ? "device_id" : field;
 }
 
-void fill_ticket(const Ticket& ticket, v1::api::Ticket& out) {
-  out.set_id(ticket.id);
-  out.set_title(ticket.title);
-  out.set_description(ticket.description);
-  out.set_impact(static_cast<std::uint32_t>(ticket.impact));
-  out.set_urgency(static_cast<std::uint32_t>(ticket.urgency));
-  out.set_priority(static_cast<std::uint32_t>(ticket.priority));
-  out.set_status(ticket.status);
-  out.set_created_at(format_rfc3339(ticket.created_at));
-  out.set_created_by(ticket.created_by);
-  out.set_device_id(ticket.device_id);
+}  // namespace
+
+ApiResponse ticket_error(const Error& error) {
+  const std::string& code = error.code;
+  if (code == "bad_value" || code == "bad_request") {
+    return error_response(400, code, error.message, field_of(error.message));
+  }
+  if (code == "reason_required") return error_response(400, code, error.message, "reason");
+  if (code == "assignee_required") return error_response(400, code, error.message, "assignee");
+  if (code == "insufficient_level" || code == "forbidden") {
+    return error_response(403, code, error.message);
+  }
+  if (code == "illegal_transition" || code == "not_allowed" || code == "ticket_finished" ||
+      code == "no_change" || code == "reopen_window_passed" || code == "conflict") {
+    return error_response(409, code, error.message);
+  }
+  if (code == "not_found") return error_response(404, code, error.message, field_of(error.message));
+  return error_response(error);
+}
+
+namespace {
+
+[[nodiscard]] Result<std::int64_t> ticket_id(const ApiRequest& request) {
+  auto it = request.params.find("id");
+  auto id = t::parse_display_id(it == request.params.end() ? "" : it->second);
+  if (!id) return fail("bad_value", "id: a ticket id is HL-<number> or a positive number");
+  return *id;
+}
+
+[[nodiscard]] ApiResponse ticket_response(ApiContext& ctx, const t::Ticket& ticket,
+                                          unsigned status = 200) {
+  v1::api::Ticket out;
+  fill_ticket(ticket, ctx.helpdesk.now(), out);
+  return json_response(out, status);
+}
+
+// Parses the body into Body, resolves the ticket id and the caller's actor,
+// runs `act`, and answers the ticket as changed.
+template <class Body, class Act>
+ApiResponse act_on_ticket(ApiContext& ctx, ApiRequest& request, Act act) {
+  Body body;
+  if (auto bad = parse_body(request, body)) return *bad;
+  auto id = ticket_id(request);
+  if (!id) return ticket_error(id.error());
+  auto actor = helpdesk::actor_for(*request.user);
+  if (!actor) return ticket_error(actor.error());
+  Result<t::Ticket> changed = act(*id, body, *actor);
+  if (!changed) return ticket_error(changed.error());
+  return ticket_response(ctx, *changed);
+}
+
+[[nodiscard]] Result<t::NewTicket> new_ticket(const v1::api::CreateTicketRequest& body,
+                                              const User& user) {
+  t::NewTicket n;
+  auto impact = t::impact_from_int(body.impact());
+  if (!impact) return fail("bad_value", "impact: impact must be 1 (very low) to 5 (very high)");
+  auto urgency = t::urgency_from_int(body.urgency());
+  if (!urgency) {
+    return fail("bad_value", "urgency: urgency must be 1 (very low) to 5 (very high)");
+  }
+  n.impact = *impact;
+  n.urgency = *urgency;
+  n.title = body.title();
+  n.description = body.description();
+  n.requester =
+      t::Requester{body.requester().empty() ? user.name : body.requester(), body.device_id()};
+  n.channel = t::Channel::kApi;
+  if (!body.channel().empty()) {
+    auto channel = t::parse_channel(body.channel());
+    if (!channel) return fail(channel.error());
+    n.channel = *channel;
+  }
+  if (!body.category().empty()) n.category = body.category();
+  if (!body.type().empty()) {
+    auto type = t::parse_type(body.type());
+    if (!type) return fail(type.error());
+    n.type = *type;
+  }
+  n.group = body.group();
+  const auto& facts = body.facts();
+  n.facts.started = facts.started();
+  if (!facts.started_at().empty()) {
+    auto at = parse_rfc3339(facts.started_at());
+    if (!at) return fail("bad_value", "facts.started_at: expected an RFC 3339 time");
+    n.facts.started_at = *at;
+  }
+  n.facts.frequency = facts.frequency();
+  n.facts.affected = facts.affected();
+  n.facts.symptoms = facts.symptoms();
+  n.facts.business_impact = facts.business_impact();
+  return n;
 }
 
 asio::awaitable<ApiResponse> create(ApiContext& ctx, ApiRequest& request) {
   v1::api::CreateTicketRequest body;
   if (auto bad = parse_body(request, body)) co_return *bad;
-  if (body.title().empty())
-    co_return error_response(400, "bad_request", "title is required", "title");
-  for (auto [field, why] : {std::pair{"title", check_text("title", body.title(), kMaxTitle, false)},
-                            std::pair{"description", check_text("description", body.description(),
-                                                                kMaxDescription, true)}}) {
-    if (!why.empty()) co_return error_response(400, "bad_request", why, field);
-  }
-  auto impact = tickets::impact_from_int(body.impact());
-  if (!impact) {
-    co_return error_response(400, "bad_request", "impact must be 1 (very low) to 5 (very high)",
-                             "impact");
-  }
-  auto urgency = tickets::urgency_from_int(body.urgency());
-  if (!urgency) {
-    co_return error_response(400, "bad_request", "urgency must be 1 (very low) to 5 (very high)",
-                             "urgency");
-  }
-  Ticket ticket;
-  ticket.title = body.title();
-  ticket.description = body.description();
-  ticket.impact = tickets::to_int(*impact);
-  ticket.urgency = tickets::to_int(*urgency);
-  ticket.priority =
-      tickets::to_int(tickets::PriorityMatrix::glpi_default().compute(*impact, *urgency));
-  ticket.status = tickets::to_string(tickets::Status::kNew);
-  ticket.created_at = unix_now_ms();
-  ticket.created_by = request.user->name;
-  ticket.device_id = body.device_id();
-  auto created = ctx.store.create_ticket(ticket);
-  if (!created) {
-    if (created.error().code == "not_found") {
-      co_return error_response(404, "not_found", created.error().message, "device_id");
+  auto actor = helpdesk::actor_for(*request.user);
+  if (!actor) co_return ticket_error(actor.error());
+  auto n = new_ticket(body, *request.user);
+  if (!n) co_return ticket_error(n.error());
+  std::optional<IdempotencyKey> key;
+  if (!request.idempotency_key.empty()) {
+    if (request.idempotency_key.size() > kMaxIdempotencyKey) {
+      co_return error_response(400, "bad_value", "Idempotency-Key: longer than 200 characters",
+                               "Idempotency-Key");
     }
-    co_return error_response(created.error());
+    key = IdempotencyKey{"api:" + request.user->name, request.idempotency_key};
   }
-  spdlog::info("ticket {} created by '{}' (priority {})", created->id, created->created_by,
-               created->priority);
+  auto created = ctx.helpdesk.create(*n, *actor, key);
+  if (!created) co_return ticket_error(created.error());
   v1::api::Ticket out;
-  fill_ticket(*created, out);
+  fill_ticket(*created, ctx.helpdesk.now(), out);
+  out.set_created_by(request.user->name);
   co_return json_response(out, 201);
 }
 
 asio::awaitable<ApiResponse> show(ApiContext& ctx, ApiRequest& request) {
-  const std::string& text = request.params["id"];
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    co_return error_response(400, "bad_request", "a ticket id is a positive number", "id");
-  }
-  auto ticket = ctx.store.find_ticket(id);
-  if (!ticket) co_return error_response(ticket.error());
-  if (!*ticket) co_return error_response(404, "not_found", "no ticket " + text);
-  auto attachments = ctx.store.list_attachments(id);
-  if (!attachments) co_return error_response(attachments.error());
+  auto id = ticket_id(request);
+  if (!id) co_return ticket_error(id.error());
+  auto view = ctx.helpdesk.show(*id);
+  if (!view) co_return ticket_error(view.error());
   v1::api::Ticket out;
-  fill_ticket(**ticket, out);
-  for (const TicketAttachment& a : *attachments) {
-    auto* item = out.add_attachments();
-    item->set_kind(a.kind);
-    item->set_ref(a.ref);
-    item->set_added_at(format_rfc3339(a.added_at));
-    item->set_added_by(a.added_by);
-  }
+  fill_ticket_view(*view, out);
   co_return json_response(out);
+}
+
+asio::awaitable<ApiResponse> list(ApiContext& ctx, ApiRequest& request) {
+  auto query = parse_ticket_query(request.query);
+  if (!query) co_return ticket_error(query.error());
+  auto page = ctx.helpdesk.list(*query);
+  if (!page) co_return ticket_error(page.error());
+  v1::api::TicketList out;
+  const UnixMillis now = ctx.helpdesk.now();
+  for (const t::Ticket& ticket : page->tickets) fill_ticket(ticket, now, *out.add_tickets());
+  if (page->next) out.set_next_cursor(encode_cursor(*page->next));
+  co_return json_response(out);
+}
+
+// resolve (the reason is the solution), close and reopen.
+asio::awaitable<ApiResponse> reason_action(ApiContext& ctx, ApiRequest& request, t::Status to) {
+  co_return act_on_ticket<v1::api::TicketReasonRequest>(
+      ctx, request,
+      [&](std::int64_t id, const v1::api::TicketReasonRequest& body, const t::Actor& a) {
+        return ctx.helpdesk.change_status(id, t::StatusChange{to, body.reason()}, a);
+      });
+}
+
+asio::awaitable<ApiResponse> assign(ApiContext& ctx, ApiRequest& request) {
+  co_return act_on_ticket<v1::api::AssignTicketRequest>(
+      ctx, request,
+      [&](std::int64_t id, const v1::api::AssignTicketRequest& body, const t::Actor& a) {
+        return ctx.helpdesk.assign(id, body.assignee(), a);
+      });
+}
+
+asio::awaitable<ApiResponse> status(ApiContext& ctx, ApiRequest& request) {
+  co_return act_on_ticket<v1::api::TicketStatusRequest>(
+      ctx, request,
+      [&](std::int64_t id, const v1::api::TicketStatusRequest& body,
+          const t::Actor& a) -> Result<t::Ticket> {
+        auto to = t::parse_status(body.status());
+        if (!to) return fail(to.error());
+        t::StatusChange change{*to, body.reason()};
+        if (!body.pending_reason().empty()) {
+          auto reason = t::parse_pending_reason(body.pending_reason());
+          if (!reason) return fail(reason.error());
+          change.pending_reason = *reason;
+        }
+        return ctx.helpdesk.change_status(id, change, a);
+      });
+}
+
+asio::awaitable<ApiResponse> escalate(ApiContext& ctx, ApiRequest& request) {
+  co_return act_on_ticket<v1::api::EscalateTicketRequest>(
+      ctx, request,
+      [&](std::int64_t id, const v1::api::EscalateTicketRequest& body,
+          const t::Actor& a) -> Result<t::Ticket> {
+        auto level = t::parse_level(body.level());
+        if (!level) return fail(level.error());
+        t::EscalateRequest escalation{*level, body.reason(), std::nullopt};
+        if (!body.group().empty()) escalation.group = body.group();
+        return ctx.helpdesk.escalate(id, escalation, a);
+      });
+}
+
+asio::awaitable<ApiResponse> reply(ApiContext& ctx, ApiRequest& request, bool internal) {
+  co_return act_on_ticket<v1::api::TicketReplyRequest>(
+      ctx, request,
+      [&](std::int64_t id, const v1::api::TicketReplyRequest& body, const t::Actor& a) {
+        return ctx.helpdesk.reply(id, body.body(), internal, a);
+      });
 }
 
 }  // namespace
 
 void register_ticket_routes(Router& router, ApiContext& ctx) {
+  router.add(verb::get, "/api/v1/tickets", Role::kViewer,
+             [&ctx](ApiRequest& request) { return list(ctx, request); });
   router.add(verb::post, "/api/v1/tickets", Role::kTechnician1,
              [&ctx](ApiRequest& request) { return create(ctx, request); });
   router.add(verb::get, "/api/v1/tickets/{id}", Role::kViewer,
              [&ctx](ApiRequest& request) { return show(ctx, request); });
+  router.add(verb::post, "/api/v1/tickets/{id}/assign", Role::kTechnician1,
+             [&ctx](ApiRequest& request) { return assign(ctx, request); });
+  router.add(verb::post, "/api/v1/tickets/{id}/status", Role::kTechnician1,
+             [&ctx](ApiRequest& request) { return status(ctx, request); });
+  router.add(verb::post, "/api/v1/tickets/{id}/escalate", Role::kTechnician1,
+             [&ctx](ApiRequest& request) { return escalate(ctx, request); });
+  router.add(verb::post, "/api/v1/tickets/{id}/reply", Role::kTechnician1,
+             [&ctx](ApiRequest& request) { return reply(ctx, request, false); });
+  router.add(verb::post, "/api/v1/tickets/{id}/note", Role::kTechnician1,
+             [&ctx](ApiRequest& request) { return reply(ctx, request, true); });
+  for (auto [path, to] : {std::pair{"/api/v1/tickets/{id}/resolve", t::Status::kResolved},
+                          std::pair{"/api/v1/tickets/{id}/close", t::Status::kClosed},
+                          std::pair{"/api/v1/tickets/{id}/reopen", t::Status::kInProgress}}) {
+    router.add(verb::post, path, Role::kTechnician1,
+               [&ctx, to = to](ApiRequest& request) { return reason_action(ctx, request, to); });
+  }
 }
 
 }  // namespace helpline::relay::api

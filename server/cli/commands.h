@@ -4,12 +4,17 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "common/core/result.h"
 #include "server/cli/api_client.h"
 #include "server/cli/cli_config.h"
+
+namespace CLI {
+class App;
+}
 
 namespace helpline::cli {
 
@@ -69,6 +74,15 @@ struct InstallerArgs {
 };
 int cmd_admin_installer(const InstallerArgs& args, const Output& out);
 
+// `helpline admin keygen|sign-catalog` (catalog_commands.cpp): adds both to
+// `admin`; the returned function runs the one chosen and returns its exit
+// code, or std::nullopt when neither was chosen. `out` must outlive it.
+std::function<std::optional<int>()> add_catalog_commands(CLI::App& admin, Output& out);
+
+// `helpline action run|list` (action_commands.cpp): adds them to `app`; the
+// returned function runs the one chosen, or returns std::nullopt.
+std::function<std::optional<int>()> add_action_commands(CLI::App& app, Output& out);
+
 // `helpline diag ...` (diag_commands.cpp): remote diagnostics.
 struct DiagCollectArgs {
   std::string device;
@@ -83,15 +97,6 @@ int cmd_diag_show(const std::string& id, const Output& out);
 // Writes the bundle byte for byte (0600) after checking its SHA-256 is `id`.
 int cmd_diag_get(const std::string& id, const std::string& out_file);
 
-// `helpline ticket ...` (diag_commands.cpp): the minimal tickets.
-struct TicketCreateArgs {
-  std::string title;
-  std::string description;
-  unsigned impact = 0;
-  unsigned urgency = 0;
-  std::string device;
-};
-int cmd_ticket_create(const TicketCreateArgs& args, const Output& out);
-int cmd_ticket_show(std::int64_t id, const Output& out);
+// `helpline tickets` and `helpline ticket ...`: see ticket_commands.h.
 
 }  // namespace helpline::cli

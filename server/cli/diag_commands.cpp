@@ -1,5 +1,5 @@
-// `helpline diag ...` and `helpline ticket ...`: remote diagnostics and the
-// minimal tickets they attach to.
+// `helpline diag ...`: remote diagnostics (the ticket commands are in
+// ticket_commands.cpp).
 #include <iostream>
 
 #include "common/core/files.h"
@@ -165,46 +165,6 @@ int cmd_diag_get(const std::string& id, const std::string& out_file) {
     return report_failure(written.error());
   }
   std::cerr << "wrote " << content->size() << " bytes to " << out_file << " (" << id << ")\n";
-  return 0;
-}
-
-int cmd_ticket_create(const TicketCreateArgs& args, const Output& out) {
-  v1::api::CreateTicketRequest request;
-  request.set_title(args.title);
-  request.set_description(args.description);
-  request.set_impact(args.impact);
-  request.set_urgency(args.urgency);
-  request.set_device_id(args.device);
-  v1::api::Ticket ticket;
-  if (int rc = fetch("POST", "/api/v1/tickets", ticket, to_json(request)); rc != 0) return rc;
-  if (out.json) {
-    std::cout << to_json(ticket) << "\n";
-  } else {
-    std::cout << "Ticket " << ticket.id() << " created (priority " << ticket.priority() << ").\n";
-  }
-  return 0;
-}
-
-int cmd_ticket_show(std::int64_t id, const Output& out) {
-  v1::api::Ticket ticket;
-  if (int rc = fetch("GET", "/api/v1/tickets/" + std::to_string(id), ticket); rc != 0) return rc;
-  if (out.json) {
-    std::cout << to_json(ticket) << "\n";
-    return 0;
-  }
-  std::cout << "ticket:      " << ticket.id() << "  " << ticket.title() << "\n"
-            << "status:      " << ticket.status() << "\n"
-            << "priority:    " << ticket.priority() << " (impact " << ticket.impact()
-            << ", urgency " << ticket.urgency() << ")\n"
-            << "created:     " << ticket.created_at() << " by " << ticket.created_by() << "\n";
-  if (!ticket.device_id().empty()) std::cout << "device:      " << ticket.device_id() << "\n";
-  if (!ticket.description().empty()) std::cout << "\n" << ticket.description() << "\n\n";
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& a : ticket.attachments()) {
-    rows.push_back({a.kind(), a.ref(), a.added_at(), a.added_by()});
-  }
-  std::cout << "attachments:\n";
-  print_table(std::cout, {"KIND", "REF", "ADDED", "BY"}, rows);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "server/cli/commands.h"
+#include "server/cli/ticket_commands.h"
 
 int main(int argc, char** argv) {
   using namespace helpline::cli;
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
 
   auto* admin = app.add_subcommand("admin", "Administration (admin)");
   admin->require_subcommand(1);
+  auto run_catalog_command = add_catalog_commands(*admin, out);
   InstallerArgs installer;
   auto* admin_installer = admin->add_subcommand(
       "installer", "Build an installer that enrolls machines into a group");
@@ -105,22 +107,8 @@ int main(int argc, char** argv) {
   diag_get->add_option("BUNDLE_ID", bundle_id, "Bundle id (sha256:...)")->required();
   diag_get->add_option("--out", bundle_out, "File to write (0600)")->required();
 
-  auto* ticket = app.add_subcommand("ticket", "Helpdesk tickets");
-  ticket->require_subcommand(1);
-  TicketCreateArgs new_ticket;
-  auto* ticket_create = ticket->add_subcommand("create", "Open a ticket");
-  ticket_create->add_option("--title", new_ticket.title, "One line")->required();
-  ticket_create->add_option("--description", new_ticket.description, "What is wrong");
-  ticket_create->add_option("--impact", new_ticket.impact, "1 (very low) .. 5 (very high)")
-      ->required();
-  ticket_create->add_option("--urgency", new_ticket.urgency, "1 (very low) .. 5 (very high)")
-      ->required();
-  ticket_create->add_option("--device", new_ticket.device, "Device id the ticket is about");
-  ticket_create->add_flag("--json", out.json, "Print JSON");
-  std::int64_t ticket_id = 0;
-  auto* ticket_show = ticket->add_subcommand("show", "Show a ticket and its attachments");
-  ticket_show->add_option("ID", ticket_id, "Ticket id")->required()->check(CLI::PositiveNumber);
-  ticket_show->add_flag("--json", out.json, "Print JSON");
+  auto ticket_commands = add_ticket_commands(app, out);
+  auto run_action_command = add_action_commands(app, out);
 
   try {
     app.parse(argc, argv);
@@ -146,9 +134,10 @@ int main(int argc, char** argv) {
     if (*diag_list) return cmd_diag_list(diag_device, diag_ticket, out);
     if (*diag_show) return cmd_diag_show(bundle_id, out);
     if (*diag_get) return cmd_diag_get(bundle_id, bundle_out);
-    if (*ticket_create) return cmd_ticket_create(new_ticket, out);
-    if (*ticket_show) return cmd_ticket_show(ticket_id, out);
+    if (auto rc = run_ticket_commands(*ticket_commands, out)) return *rc;
     if (*admin_installer) return cmd_admin_installer(installer, out);
+    if (auto rc = run_catalog_command()) return *rc;
+    if (auto rc = run_action_command()) return *rc;
   } catch (const std::exception& e) {
     return report_failure(e.what());
   }

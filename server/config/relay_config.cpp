@@ -105,6 +105,9 @@ Result<RelayConfig> parse_relay_config(std::string_view text, std::string_view o
                     r.string("log.level", config.log_level)}) {
     if (!step) return fail(step.error());
   }
+  auto helpdesk = parse_helpdesk_config(text, origin);
+  if (!helpdesk) return fail(helpdesk.error());
+  config.helpdesk = std::move(*helpdesk);
   return config;
 }
 

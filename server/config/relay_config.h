@@ -1,4 +1,5 @@
-// relay.toml in the relay's data dir: listeners, timing and limits. Written
+// relay.toml in the relay's data dir: listeners, timing and limits, and
+// the helpdesk rules (helpdesk_config.h). Written
 // by `helpline-relay init`, read by `serve`; every field is validated and an
 // error names the file and the field.
 #pragma once
@@ -11,6 +12,7 @@
 
 #include "common/core/host_port.h"
 #include "common/core/result.h"
+#include "server/config/helpdesk_config.h"
 
 namespace helpline::relay {
 
@@ -23,6 +25,7 @@ struct RelayConfig {
   std::uint32_t max_body = 1u << 20;           // API request bodies
   std::vector<std::string> names;              // names in the server certificate
   std::string log_level = "info";
+  HelpdeskConfig helpdesk;                     // [helpdesk]; not written by to_toml()
 
   [[nodiscard]] std::string to_toml() const;
 };

@@ -24,6 +24,7 @@
 #include "server/blobs/blob_store.h"
 #include "server/ca/relay_ca.h"
 #include "server/config/relay_config.h"
+#include "server/helpdesk/helpdesk_service.h"
 #include "server/store/store.h"
 #include "server/intake/delivery_service.h"
 #include "server/tunnel/tunnel.h"
@@ -161,14 +162,16 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (!blob_store) return fail(blob_store.error());
 
   asio::io_context io(1);
+  helpdesk::HelpdeskService helpdesk_service(**store, config->helpdesk.rules);
   Tunnel tunnel(io, **store, *ca, *config);
+  tunnel.set_device_desk(&helpdesk_service);
   intake::DeliveryService deliveries(**store, **blob_store, tunnel);
   tunnel.set_agent_requests(&deliveries);
   auto agent_at = tunnel.listen(config->agent_listen);
   if (!agent_at) return fail(agent_at.error());
 
   api::Router router(**store);
-  api::ApiContext api_context{**store, tunnel, *config, **blob_store};
+  api::ApiContext api_context{**store, tunnel, *config, **blob_store, helpdesk_service};
   api::register_all_routes(router, api_context);
   api::ApiServer api_server(io, router, config->max_body);
   auto api_at = api_server.listen(config->api_listen, ca->server_identity());
@@ -177,6 +180,7 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (auto r = write_listen_file(dir, *agent_at, *api_at); !r) return r;
   tunnel.start();
   api_server.start();
+  helpdesk_service.start_sweep(io, config->helpdesk.sweep_interval);
   spdlog::info("relay {} serving agents on {} and the API on {} (CA {})", HELPLINE_VERSION,
                agent_at->to_string(), api_at->to_string(), ca->pin());
 
@@ -191,6 +195,7 @@ Result<void> serve_relay(const ServeOptions& options) {
     spdlog::info("signal {}: shutting down", signal);
     tunnel.stop();
     api_server.stop();
+    helpdesk_service.stop_sweep();
     // Stop as soon as every agent link has flushed its Goodbye, and at the
     // latest after the grace period. Idle API keep-alive connections are not
     // waited for.

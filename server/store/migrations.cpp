@@ -114,9 +114,110 @@ CREATE TABLE ticket_attachments (
 CREATE INDEX ticket_attachments_ref ON ticket_attachments(kind, ref);
 )sql";
 
+// The full helpdesk ticket (server/tickets/ticket.h). The v2 table gains
+// its columns, so v2 rows keep their id, title, impact, urgency, priority,
+// status and device; they read back as API-channel tickets without SLA
+// deadlines. Derived columns for the store's own queries: is_open
+// (not resolved or closed), queue_due (the next SLA deadline, or the
+// largest integer when there is none, so it sorts last) and next_check_at
+// (when the escalation sweep must look again; 0: never). finding_ids is the
+// rule ids joined with commas (identifiers have none). History, the
+// conversation, fired escalations and idempotency keys are tables of their
+// own; attachments keep the v2 table.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE tickets ADD COLUMN requester TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'api';
+ALTER TABLE tickets ADD COLUMN category TEXT NOT NULL DEFAULT 'other';
+ALTER TABLE tickets ADD COLUMN type TEXT NOT NULL DEFAULT 'incident';
+ALTER TABLE tickets ADD COLUMN priority_overridden INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN level TEXT NOT NULL DEFAULT 'L1';
+ALTER TABLE tickets ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN group_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN pending_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN started TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN started_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN frequency TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN affected TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN symptoms TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN business_impact TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN finding_ids TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN solution TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN first_response_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN resolved_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN closed_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN sla_start INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN sla_first_response_target INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN sla_resolve_target INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN first_response_due INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN resolve_due INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN sla_paused_since INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN sla_paused_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN rating INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5);
+ALTER TABLE tickets ADD COLUMN rating_comment TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN rated_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN is_open INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE tickets ADD COLUMN queue_due INTEGER NOT NULL DEFAULT 9223372036854775807;
+ALTER TABLE tickets ADD COLUMN next_check_at INTEGER NOT NULL DEFAULT 0;
+
+UPDATE tickets SET requester = created_by, updated_at = created_at, sla_start = created_at,
+  is_open = CASE WHEN status IN ('resolved', 'closed') THEN 0 ELSE 1 END;
+
+DROP INDEX tickets_device_id;
+CREATE INDEX tickets_queue ON tickets(is_open, priority DESC, queue_due, id);
+CREATE INDEX tickets_status_queue ON tickets(status, priority DESC, queue_due, id);
+CREATE INDEX tickets_assignee_queue ON tickets(assignee, priority DESC, queue_due, id);
+CREATE INDEX tickets_device_queue ON tickets(device_id, priority DESC, queue_due, id);
+CREATE INDEX tickets_created_at ON tickets(created_at);
+CREATE INDEX tickets_next_check ON tickets(next_check_at) WHERE next_check_at > 0;
+
+CREATE TABLE ticket_history (
+  id         INTEGER PRIMARY KEY,
+  ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  field      TEXT NOT NULL,
+  old_value  TEXT NOT NULL DEFAULT '',
+  new_value  TEXT NOT NULL DEFAULT '',
+  actor_kind TEXT NOT NULL,
+  actor_name TEXT NOT NULL DEFAULT '',
+  actor_level TEXT NOT NULL DEFAULT 'L1',
+  at         INTEGER NOT NULL DEFAULT 0,
+  reason     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX ticket_history_ticket ON ticket_history(ticket_id, id);
+
+CREATE TABLE ticket_messages (
+  id          INTEGER PRIMARY KEY,
+  ticket_id   INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  internal    INTEGER NOT NULL DEFAULT 0,
+  author      TEXT NOT NULL DEFAULT '',
+  author_kind TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  at          INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX ticket_messages_ticket ON ticket_messages(ticket_id, id);
+
+CREATE TABLE ticket_escalations (
+  ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  rule_id   TEXT NOT NULL,
+  fired_at  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (ticket_id, rule_id)
+);
+
+CREATE TABLE ticket_idempotency (
+  source     TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (source, key)
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, api tokens, enrollment tokens, devices, settings", kSchemaV1},
     Migration{2, "diagnostic bundles, minimal tickets and their attachments", kSchemaV2},
+    Migration{3, "full helpdesk tickets: history, conversation, escalations, idempotency",
+              kSchemaV3},
 };
 
 constexpr bool versions_are_consecutive(std::span<const Migration> list) {

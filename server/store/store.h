@@ -1,5 +1,6 @@
-// The relay's record: users, API tokens, enrollment tokens, devices, and
-// (schema v2) diagnostic bundles with the minimal tickets they attach to.
+// The relay's record: users, API tokens, enrollment tokens, devices,
+// (schema v2) diagnostic bundles with the tickets they attach to, and
+// (schema v3) the full helpdesk tickets behind ticket_store().
 // One interface so PostgreSQL can stand beside the embedded SQLite later;
 // open_sqlite_store() is today's implementation.
 //
@@ -19,6 +20,7 @@
 
 #include "common/core/result.h"
 #include "common/core/time_format.h"
+#include "server/store/ticket_store.h"
 
 namespace helpline::relay {
 
@@ -165,7 +167,14 @@ class Store {
   // Marks revoked. Errors: "not_found". Revoking twice is not an error.
   [[nodiscard]] virtual Result<Device> revoke_device(std::string_view id, UnixMillis now) = 0;
 
-  // --- tickets (minimal) ---
+  // --- tickets ---
+  // The full helpdesk tickets (ticket_store.h), on the same connection and
+  // thread as this Store; valid as long as the Store.
+  [[nodiscard]] virtual TicketStore& ticket_store() = 0;
+
+  // The minimal view of schema v2, still what diagnostics check a ticket
+  // id against. create_ticket() inserts a bare ticket (no SLA clock, no
+  // history); the helpdesk creates tickets through ticket_store().
   // Inserts `ticket` with a new id and returns it as stored. Errors:
   // "not_found" when device_id names no device.
   [[nodiscard]] virtual Result<Ticket> create_ticket(Ticket ticket) = 0;

@@ -318,6 +318,7 @@ void AgentSession::on_hello(const v1::Hello& hello) {
   registered_ = true;
   spdlog::info("agent {} ({}, {}) online from {}", device_id_, hello.hostname(),
                hello.agent_version(), remote_);
+  context_.offer_catalog_after_hello(shared_from_this(), hello.catalog_version());
 }
 
 void AgentSession::on_response(const v1::Response& response) {

@@ -79,6 +79,15 @@ class Tunnel {
   void set_agent_requests(AgentRequests* handler) { agent_requests_ = handler; }
   [[nodiscard]] AgentRequests* agent_requests() const { return agent_requests_; }
 
+  // --- the signed action catalog (catalog_offers.cpp, catalog_state.h) ---
+  // Offers the published catalog to every online device (each answers on
+  // its own; refusals are logged). Returns how many it was offered to.
+  std::size_t offer_catalog_to_online();
+  // After a device's hello: offers the published catalog when the device
+  // reported an older one (or none).
+  void offer_catalog_after_hello(const std::shared_ptr<AgentSession>& session,
+                                 std::uint64_t device_version);
+
   // Ends a device's live link (if any) with Goodbye{code, message}.
   void disconnect(std::string_view device_id, const std::string& code, const std::string& message);
 
@@ -97,6 +106,8 @@ class Tunnel {
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> sweep_loop();
   void flush_last_seen();
+  void offer_catalog(std::shared_ptr<AgentSession> session, std::string signed_bytes,
+                     std::string org_key_pem, std::uint64_t version);
 
   boost::asio::io_context& io_;
   Store& store_;
