@@ -4,10 +4,12 @@
 
 #include "common/core/files.h"
 #include "common/tls/crypto.h"
+#include "helpline/v1/action_api.pb.h"
 #include "helpline/v1/api.pb.h"
 #include "server/api/json_codec.h"
 #include "server/cli/api_fetch.h"
 #include "server/cli/commands.h"
+#include "server/cli/fix_command.h"
 #include "server/cli/table.h"
 
 namespace helpline::cli {
@@ -43,7 +45,7 @@ constexpr std::chrono::seconds kDownloadTimeout{300};
   return text;
 }
 
-void print_findings(const v1::api::Bundle& b) {
+void print_findings(const v1::api::Bundle& b, const v1::api::CatalogInfo& catalog) {
   if (b.findings().empty()) {
     std::cout << "findings:    none\n";
     return;
@@ -53,6 +55,9 @@ void print_findings(const v1::api::Bundle& b) {
     std::cout << "  " << upper(f.severity()) << "  " << f.title() << "  [" << f.rule() << "]"
               << (f.action().empty() ? "" : "  fix: " + f.action()) << "\n";
     if (!f.evidence().empty()) std::cout << "      " << f.evidence() << "\n";
+    if (std::string command = fix_command(f, b.device_id(), catalog); !command.empty()) {
+      std::cout << "      run: " << command << "\n";
+    }
   }
 }
 
@@ -68,7 +73,7 @@ void print_collectors(const v1::api::Bundle& b) {
   print_table(std::cout, {"COLLECTOR", "STATE", "TIME", "BYTES", "ERRORS"}, rows);
 }
 
-void print_bundle(const v1::api::Bundle& b) {
+void print_bundle(const v1::api::Bundle& b, const v1::api::CatalogInfo& catalog) {
   std::cout << "bundle:      " << b.id() << "\n"
             << "device:      " << b.device_id()
             << (b.hostname().empty() ? "" : " (" + b.hostname() + ")") << "\n"
@@ -82,7 +87,7 @@ void print_bundle(const v1::api::Bundle& b) {
                                       : "NOT APPLIED")
             << "\n";
   // What a technician reads first, then how the collection went.
-  print_findings(b);
+  print_findings(b, catalog);
   print_collectors(b);
 }
 
@@ -143,9 +148,17 @@ int cmd_diag_show(const std::string& id, const Output& out) {
   if (int rc = fetch("GET", "/api/v1/diag/" + id, bundle); rc != 0) return rc;
   if (out.json) {
     std::cout << to_json(bundle) << "\n";
-  } else {
-    print_bundle(bundle);
+    return 0;
   }
+  // Which findings the organisation's catalog can fix; without a catalog
+  // (none published, or the relay is older) the findings stand alone.
+  v1::api::CatalogInfo catalog;
+  if (auto client = logged_in_client(); client) {
+    if (auto reply = call_api(*client, "GET", "/api/v1/catalog", {}, kCallTimeout); reply) {
+      if (!relay::api::parse_json(*reply, catalog)) catalog.Clear();
+    }
+  }
+  print_bundle(bundle, catalog);
   return 0;
 }
 
