@@ -145,7 +145,11 @@ Result<v1::DeviceTicketList> HelpdeskService::device_tickets(
   auto list = tickets_.device_tickets(device.id, request.include_closed(), kMaxDeviceTickets);
   if (!list) return fail(list.error());
   v1::DeviceTicketList out;
-  for (const t::Ticket& ticket : *list) *out.add_tickets() = to_device_ticket(ticket);
+  for (const t::Ticket& ticket : *list) {
+    // A person at a shared machine sees the tickets they opened.
+    if (!request.requester().empty() && ticket.requester.name != request.requester()) continue;
+    *out.add_tickets() = to_device_ticket(ticket);
+  }
   return out;
 }
 

@@ -213,6 +213,21 @@ TEST_F(HelpdeskServiceTest, DeviceSeesOnlyItsOwnTickets) {
   EXPECT_EQ(service_->device_ticket(device("dev_a"), mine.id()).value().messages_size(), 1);
 }
 
+TEST_F(HelpdeskServiceTest, PersonOnASharedDeviceListsTheirOwnTickets) {
+  Device pc = device("dev_a");
+  ASSERT_TRUE(service_->open_report(pc, report(), "", "k1"));  // carol's
+  v1::TicketReport dave = report();
+  dave.set_requester("dave");
+  dave.set_title("Scanner jams");
+  ASSERT_TRUE(service_->open_report(pc, dave, "", "k2"));
+  v1::DeviceTicketsRequest ask;
+  ask.set_requester("dave");
+  auto listed = service_->device_tickets(pc, ask).value();
+  ASSERT_EQ(listed.tickets_size(), 1);
+  EXPECT_EQ(listed.tickets(0).title(), "Scanner jams");
+  EXPECT_EQ(service_->device_tickets(pc, {}).value().tickets_size(), 2);
+}
+
 TEST_F(HelpdeskServiceTest, RepeatedDeviceDeliveryChangesThingsOnce) {
   Device pc = device("dev_a");
   auto first = service_->open_report(pc, report(), "", "spool-1").value();
