@@ -72,6 +72,15 @@ int run(int argc, char** argv) {
                                   agent::local::kSystemSocket + " for root)";
   run_cmd->add_option("--socket", socket, socket_help);
 
+  agent::RetireArgs retire_args;
+  std::string retire_timeout = "15s";
+  CLI::App* retire_cmd = app.add_subcommand(
+      "retire", "tell the relay this device is being uninstalled (run by the package's purge)");
+  retire_cmd->add_option("--state", state, state_help);
+  retire_cmd->add_option("--reason", retire_args.reason, "why, for the relay's log");
+  retire_cmd->add_option("--timeout", retire_timeout, "give up after this long (default 15s)");
+  retire_cmd->add_flag("--json", retire_args.json, "print the result as JSON");
+
   agent::StatusArgs status;
   CLI::App* status_cmd = app.add_subcommand("status", "show enrollment and connection state");
   status_cmd->add_option("--state", state, state_help);
@@ -291,6 +300,16 @@ int run(int argc, char** argv) {
   if (fix_cmd->parsed()) {
     fix_args.socket = socket_path;
     return print(agent::fix_command(fix_args));
+  }
+  if (retire_cmd->parsed()) {
+    retire_args.state_dir = state_dir;
+    auto timeout = helpline::parse_duration(retire_timeout);
+    if (!timeout) {
+      std::fprintf(stderr, "helpline-agent: --timeout: %s\n", timeout.error().message.c_str());
+      return kExitUsage;
+    }
+    retire_args.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+    return print(agent::retire_command(retire_args));
   }
   if (is_run) {
     run_args.state_dir = state_dir;

@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 
 #include "agent/cli/action_wiring.h"
@@ -30,6 +31,7 @@ struct RunContext {
   Deliverer* deliverer = nullptr;
   local::LocalServer* local = nullptr;
   ActionRuntime* actions = nullptr;
+  int closing = 0;  // components still closing after the link stopped
   uv_signal_t sigterm{};
   uv_signal_t sigint{};
 };
@@ -199,12 +201,22 @@ Result<void> run_command(const RunArgs& args) {
     handle->data = &context;
     uv_signal_start(handle, on_signal, signum);
   }
+  // The signal handles go last: a second SIGTERM while the rest closes
+  // (the fixture and systemd both may send one) must not kill the process
+  // half-way. After them, a repeated signal is ignored: the stop is under
+  // way, and SIGKILL still ends a process that hangs.
   (*link)->set_on_stopped([&context] {
-    uv_close(reinterpret_cast<uv_handle_t*>(&context.sigterm), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&context.sigint), nullptr);
-    context.deliverer->close(nullptr);
-    if (context.local != nullptr) context.local->close(nullptr);
-    context.actions->close(nullptr);
+    auto closed_one = [&context] {
+      if (--context.closing > 0) return;
+      uv_close(reinterpret_cast<uv_handle_t*>(&context.sigterm), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&context.sigint), nullptr);
+      std::signal(SIGTERM, SIG_IGN);
+      std::signal(SIGINT, SIG_IGN);
+    };
+    context.closing = context.local != nullptr ? 3 : 2;
+    context.deliverer->close(closed_one);
+    if (context.local != nullptr) context.local->close(closed_one);
+    context.actions->close(closed_one);
   });
   (*link)->start();
   uv_run(&loop, UV_RUN_DEFAULT);

@@ -77,6 +77,18 @@ struct ShowArgs {
 // "not_a_bundle", "too_large", "unsupported_version") naming the file.
 [[nodiscard]] Result<std::string> show_command(const ShowArgs& args);
 
+struct RetireArgs {
+  std::filesystem::path state_dir;
+  std::string reason = "package purged";
+  std::chrono::milliseconds timeout{15'000};
+  bool json = false;
+};
+// Tells the relay this device is being uninstalled: it is marked retired
+// and revoked. Errors: "not_enrolled", "unreachable" and the relay's, each
+// naming the device and how an admin can revoke it instead; "revoked" when
+// the relay had revoked it already.
+[[nodiscard]] Result<std::string> retire_command(const RetireArgs& args);
+
 // --- the end user's helpdesk (ticket_commands.cpp), through the daemon's
 // local socket (agent/local). Errors: the daemon's ("bad_value" naming the
 // field, "offline", "not_found", ...) and the socket's

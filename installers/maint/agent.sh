@@ -9,6 +9,7 @@ hl_configure() {
   hl_dir 0755 /etc/helpline
   hl_dir 0755 /var/lib/helpline
   hl_dir 0700 "$hl_state"
+  rm -rf "$hl_state/.retire"  # left by an earlier remove; the package is back
   hl_unit_enable "$hl_unit"
   # The unit only runs once enrolled (ConditionPathExists on agent.toml).
   hl_unit_start "$hl_unit" "$1"
@@ -17,8 +18,17 @@ hl_configure() {
   fi
 }
 
+# Where the purge finds the agent binary after dpkg removed /usr/bin: purge
+# runs after the package's files are gone, and retiring the device needs
+# the agent. Kept in the (0700) state dir, which the purge deletes.
+hl_retire_helper="$hl_state/.retire/helpline-agent"
+
 hl_before_remove() {
   hl_unit_stop "$hl_unit"
+  if [ -e "$hl_state/agent.toml" ] && [ -x /usr/bin/helpline-agent ]; then
+    mkdir -p "$hl_state/.retire" && chmod 0700 "$hl_state/.retire" &&
+      cp -p /usr/bin/helpline-agent "$hl_retire_helper" || true
+  fi
 }
 
 hl_after_remove() {
@@ -26,15 +36,22 @@ hl_after_remove() {
   hl_say "kept this device's identity in $hl_state (purge the package to delete it)"
 }
 
-# Deletes the identity and state. Telling the relay that the device is
-# retired needs an agent command that does not exist yet (docs/installers.md);
-# until then the device id is printed so an admin can revoke it.
+# Tells the relay the device is retired (helpline-agent retire: it is then
+# marked retired and revoked), then deletes the identity and state. A relay
+# that cannot be reached does not stop the purge: the agent says which
+# device an admin should revoke.
 hl_purge() {
   hl_unit_purged "$hl_unit"
   if [ -e "$hl_state/agent.toml" ]; then
-    device=$(sed -n "s/^device_id *= *[\"']\([A-Za-z0-9_-]*\)[\"'].*/\1/p" "$hl_state/agent.toml")
-    hl_say "deleting the identity of device ${device:-?}; the relay still lists it:" \
-      "revoke it there with: helpline devices revoke ${device:-ID}"
+    agent=/usr/bin/helpline-agent
+    [ -x "$agent" ] || agent=$hl_retire_helper
+    if [ -x "$agent" ]; then
+      "$agent" retire --state "$hl_state" --reason "package purged" --timeout 10s || true
+    else
+      device=$(sed -n "s/^device_id *= *[\"']\([A-Za-z0-9_-]*\)[\"'].*/\1/p" "$hl_state/agent.toml")
+      hl_say "deleting the identity of device ${device:-?}; revoke it at the relay with:" \
+        "helpline devices revoke ${device:-ID}"
+    fi
   fi
   rm -rf "$hl_state"
   # An enrollment file a .sh installer wrote belongs to no package: it goes

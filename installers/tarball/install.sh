@@ -47,6 +47,12 @@ if [ "$mode" = uninstall ]; then
   if systemd_running; then
     systemctl disable --now helpline-agent.service >/dev/null 2>&1 || true
   fi
+  # Purging tells the relay first (the device is marked retired); an
+  # unreachable relay does not stop the uninstall.
+  if [ "$purge" -eq 1 ] && [ -e "$state/agent.toml" ] && [ -x /usr/bin/helpline-agent ]; then
+    /usr/bin/helpline-agent retire --state "$state" --reason "uninstalled with --purge" \
+      --timeout 10s || true
+  fi
   rm -f /usr/bin/helpline-agent "$unit" /usr/lib/helpline/helpline-agent-enroll \
     /usr/lib/helpline/helpline-agent-install.sh
   rmdir /usr/lib/helpline 2>/dev/null || true

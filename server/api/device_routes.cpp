@@ -26,6 +26,7 @@ void fill_device(const Device& device, const LinkInfo& link, UnixMillis now,
   out.set_last_seen(format_rfc3339(link.online ? now : device.last_seen));
   out.set_online(link.online);
   out.set_revoked(device.revoked);
+  out.set_retired_at(format_rfc3339(device.retired_at));
   out.set_connected_since(format_rfc3339(link.connected_since));
   out.set_remote_address(link.remote);
 }

@@ -25,7 +25,8 @@ void print_device(const v1::api::Device& d) {
             << "platform:        " << d.platform() << " (" << d.os_release() << ")\n"
             << "agent version:   " << d.agent_version() << "\n"
             << "enrolled at:     " << d.enrolled_at() << "\n"
-            << "revoked:         " << yes_no(d.revoked()) << "\n";
+            << "revoked:         " << yes_no(d.revoked())
+            << (d.retired_at().empty() ? "" : " (retired " + d.retired_at() + ")") << "\n";
 }
 
 }  // namespace
@@ -39,9 +40,9 @@ int cmd_devices(const Output& out) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : list.devices()) {
-    rows.push_back({d.id(), d.hostname(), d.group(),
-                    d.revoked() ? "revoked" : (d.online() ? "online" : "offline"), d.last_seen(),
-                    d.agent_version()});
+    std::string state = d.online() ? "online" : "offline";
+    if (d.revoked()) state = d.retired_at().empty() ? "revoked" : "retired";
+    rows.push_back({d.id(), d.hostname(), d.group(), state, d.last_seen(), d.agent_version()});
   }
   print_table(std::cout, {"ID", "HOSTNAME", "GROUP", "STATE", "LAST SEEN", "VERSION"}, rows);
   return 0;

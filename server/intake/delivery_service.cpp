@@ -64,6 +64,7 @@ DeliveryService::DeliveryService(Store& store, blobs::BlobStore& blobs, Tunnel& 
 asio::awaitable<v1::Response> DeliveryService::handle(std::shared_ptr<AgentSession> session,
                                                       v1::Request request) {
   if (request.has_deliver()) co_return co_await deliver(std::move(session), request);
+  if (request.has_retire()) co_return retire(session->device_id(), request.retire());
 
   DeviceDesk* desk = tunnel_.device_desk();
   if ((request.has_tickets() || request.has_ticket()) && desk == nullptr) {
@@ -129,6 +130,20 @@ asio::awaitable<v1::Response> DeliveryService::deliver(std::shared_ptr<AgentSess
   v1::Response response;
   *response.mutable_deliver() = std::move(*result);
   co_return response;
+}
+
+v1::Response DeliveryService::retire(const std::string& device_id,
+                                     const v1::RetireRequest& request) {
+  if (request.reason().size() > 200) {
+    return error_answer(Error{"bad_value", "reason: at most 200 characters"});
+  }
+  auto retired = store_.retire_device(device_id, unix_now_ms());
+  if (!retired) return error_answer(retired.error());
+  spdlog::info("device {} ({}) retired itself: {}", device_id, retired->hostname,
+               request.reason().empty() ? "no reason given" : request.reason());
+  v1::Response response;
+  response.mutable_retire()->set_retired_at_ms(retired->retired_at);
+  return response;
 }
 
 Result<v1::DeliverResult> DeliveryService::apply(const Device& device,

@@ -13,6 +13,8 @@
 // nothing) and the desk applies each idempotency key once, so a copy the
 // agent sends again after a lost answer gets the first answer back.
 // tickets / ticket: the device's own tickets, through the DeviceDesk.
+// retire: the device's agent is being uninstalled; it is marked retired
+// (and revoked) and the session ends its link after the answer.
 //
 // Errors answered, by code. The agent drops an item for good on
 // kPermanentDeliveryErrors ("bad_payload", "bad_value", "bad_bundle",
@@ -49,6 +51,8 @@ class DeliveryService final : public AgentRequests {
  private:
   [[nodiscard]] boost::asio::awaitable<v1::Response> deliver(std::shared_ptr<AgentSession> session,
                                                              const v1::Request& request);
+  [[nodiscard]] v1::Response retire(const std::string& device_id,
+                                    const v1::RetireRequest& request);
   [[nodiscard]] Result<v1::DeliverResult> apply(const Device& device,
                                                 const v1::DeliverRequest& item,
                                                 std::string_view payload);

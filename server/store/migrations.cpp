@@ -213,11 +213,19 @@ CREATE TABLE ticket_idempotency (
 );
 )sql";
 
+// A device whose agent was uninstalled (package purge: `helpline-agent
+// retire`) is retired: revoked, and marked so that it reads as gone rather
+// than compromised.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE devices ADD COLUMN retired_at INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, api tokens, enrollment tokens, devices, settings", kSchemaV1},
     Migration{2, "diagnostic bundles, minimal tickets and their attachments", kSchemaV2},
     Migration{3, "full helpdesk tickets: history, conversation, escalations, idempotency",
               kSchemaV3},
+    Migration{4, "devices retired by their own uninstall", kSchemaV4},
 };
 
 constexpr bool versions_are_consecutive(std::span<const Migration> list) {

@@ -40,7 +40,7 @@ constexpr const char* kEnrollTokenColumns =
     "id, token_hash, group_name, uses, used, created_at, expires_at, created_by, revoked";
 constexpr const char* kDeviceColumns =
     "id, hostname, platform, agent_version, os_release, group_name, enrolled_at, last_seen, "
-    "revoked, revoked_at, cert_serial, enroll_token_id";
+    "revoked, revoked_at, cert_serial, enroll_token_id, retired_at";
 
 [[nodiscard]] std::uint32_t to_count(std::int64_t value) {
   return static_cast<std::uint32_t>(
@@ -92,6 +92,7 @@ constexpr const char* kDeviceColumns =
   device.revoked_at = row.column_int64(9);
   device.cert_serial = row.column_text(10);
   device.enroll_token_id = row.column_text(11);
+  device.retired_at = row.column_int64(12);
   return device;
 }
 
@@ -323,21 +324,17 @@ class SqliteStore final : public sqlite::SqliteDiagStore {
   }
 
   Result<Device> revoke_device(std::string_view id, UnixMillis now) override {
-    auto txn = Transaction::begin(*db_);
-    if (!txn) return fail(txn.error());
-    {
-      // A second revocation keeps the first revoked_at.
-      auto stmt = db_->statement(
-          "UPDATE devices SET revoked = 1, revoked_at = ? WHERE id = ? AND revoked = 0");
-      if (!stmt) return fail(stmt.error());
-      (*stmt)->bind(1, now).bind(2, id);
-      if (auto done = (*stmt)->run(); !done) return fail(done.error());
-    }
-    auto device = find_device(id);
-    if (!device) return fail(device.error());
-    if (!*device) return fail("not_found", "no device with id '" + std::string(id) + "'");
-    if (auto committed = txn->commit(); !committed) return fail(committed.error());
-    return std::move(**device);
+    // A second revocation keeps the first revoked_at.
+    return switch_off_device(
+        id, now, "UPDATE devices SET revoked = 1, revoked_at = ? WHERE id = ? AND revoked = 0");
+  }
+
+  Result<Device> retire_device(std::string_view id, UnixMillis now) override {
+    return switch_off_device(
+        id, now,
+        "UPDATE devices SET revoked = 1, "
+        "revoked_at = CASE WHEN revoked = 0 THEN ?1 ELSE revoked_at END, "
+        "retired_at = CASE WHEN retired_at = 0 THEN ?1 ELSE retired_at END WHERE id = ?2");
   }
 
   // --- settings ---
@@ -367,6 +364,24 @@ class SqliteStore final : public sqlite::SqliteDiagStore {
     if (!stmt) return fail(stmt.error());
     (*stmt)->bind(1, token_hash);
     return first_row(*stmt, read_enroll_token);
+  }
+
+  // Runs `sql` (binding now, then id) and returns the device as it is now,
+  // all in one transaction. Errors: "not_found".
+  Result<Device> switch_off_device(std::string_view id, UnixMillis now, const char* sql) {
+    auto txn = Transaction::begin(*db_);
+    if (!txn) return fail(txn.error());
+    {
+      auto stmt = db_->statement(sql);
+      if (!stmt) return fail(stmt.error());
+      (*stmt)->bind(1, now).bind(2, id);
+      if (auto done = (*stmt)->run(); !done) return fail(done.error());
+    }
+    auto device = find_device(id);
+    if (!device) return fail(device.error());
+    if (!*device) return fail("not_found", "no device with id '" + std::string(id) + "'");
+    if (auto committed = txn->commit(); !committed) return fail(committed.error());
+    return std::move(**device);
   }
 
   Result<void> count_enroll_use(std::string_view token_id) {

@@ -70,6 +70,7 @@ struct Device {
   UnixMillis last_seen = 0;
   bool revoked = false;
   UnixMillis revoked_at = 0;
+  UnixMillis retired_at = 0;  // its agent was uninstalled (implies revoked); 0: not retired
   std::string cert_serial;    // hex serial of the issued device certificate
   std::string enroll_token_id;
 };
@@ -166,6 +167,9 @@ class Store {
                                                    UnixMillis now) = 0;
   // Marks revoked. Errors: "not_found". Revoking twice is not an error.
   [[nodiscard]] virtual Result<Device> revoke_device(std::string_view id, UnixMillis now) = 0;
+  // Marks retired and revoked (its agent was uninstalled). Errors:
+  // "not_found". Retiring twice keeps the first times.
+  [[nodiscard]] virtual Result<Device> retire_device(std::string_view id, UnixMillis now) = 0;
 
   // --- tickets ---
   // The full helpdesk tickets (ticket_store.h), on the same connection and

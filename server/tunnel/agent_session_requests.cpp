@@ -64,7 +64,10 @@ asio::awaitable<void> AgentSession::serve_agent_request(v1::Request request) {
   --agent_requests_running_;
   forget_upload(id);
   response.set_id(id);
+  bool retired = response.has_retire();
   send_response(std::move(response));
+  // A retired device's certificate is revoked: its link ends here.
+  if (retired) close("retired", "this device was retired; its agent is being uninstalled");
 }
 
 void AgentSession::send_response(v1::Response response) {

@@ -94,5 +94,35 @@ TEST_F(Enrollment, ExpiredOrRevokedTokenIsRefused) {
   expect_not_enrolled(path_for("late-" + std::to_string(attempt)));
 }
 
+// The package's purge runs `helpline-agent retire` with the daemon stopped:
+// the relay marks the device retired (and revoked), so its certificate is
+// refused from then on. A second retire finds it revoked.
+TEST_F(Enrollment, RetiredDeviceIsMarkedAndRefused) {
+  EnrolledAgent pc = enroll_agent("pc1");
+  ASSERT_FALSE(pc.device_id.empty());
+  helpline::testing::Process* agent = start_agent(pc);
+  ASSERT_NE(agent, nullptr);
+  ASSERT_TRUE(wait_online(pc.device_id, kOnlineTimeout));
+  bool killed = false;
+  EXPECT_EQ(agent->terminate(kStopGrace, &killed), 0);
+
+  RunResult retired = agent_command(
+      {"retire", "--state", pc.state.string(), "--reason", "package purged", "--json"});
+  ASSERT_EQ(retired.exit_code, 0) << retired.describe();
+  auto parsed = helpline::testing::parse_json_object(retired.out);
+  ASSERT_TRUE(parsed) << retired.out;
+  EXPECT_EQ(helpline::testing::json_field_string(*parsed, "device_id"), pc.device_id);
+  EXPECT_FALSE(helpline::testing::json_field_string(*parsed, "retired_at").empty());
+
+  auto listed = device(pc.device_id);
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_EQ(helpline::testing::json_field_bool(*listed, "revoked"), true);
+  EXPECT_FALSE(helpline::testing::json_field_string(*listed, "retired_at").empty());
+
+  RunResult again = agent_command({"retire", "--state", pc.state.string()});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_THAT(again.err, ::testing::HasSubstr("revoked"));
+}
+
 }  // namespace
 }  // namespace helpline::e2e

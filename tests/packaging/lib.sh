@@ -229,6 +229,8 @@ device_id() {
 device_online() { helpline devices show "$1" --json | grep -q '"online": *true'; }
 
 wait_online() { wait_until 30 "device $1 online" device_online "$1"; }
+# The relay lists the device as retired (its purge ran helpline-agent retire).
+device_retired() { helpline devices show "$1" --json | grep -q '"retired_at": *"[0-9]'; }
 
 # A per-group .sh installer that must fail with `word` in its message and
 # leave no trace of the agent.

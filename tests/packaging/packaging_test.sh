@@ -143,8 +143,8 @@ for path in /usr/bin/helpline-agent /var/lib/helpline/agent /etc/helpline/enroll
             /etc/systemd/system/helpline-agent.service; do
   [ ! -e "$path" ] || die "install.sh --uninstall --purge left $path"
 done
-helpline devices revoke "$device" >/dev/null
-pass "tarball install.sh --uninstall --purge leaves nothing behind"
+device_retired "$device" || die "install.sh --uninstall --purge did not retire $device"
+pass "tarball install.sh --uninstall --purge retired $device and leaves nothing behind"
 
 # --- 5. the agent package and a group package ---------------------------------
 step "installing helpline-agent $version1"
@@ -216,11 +216,12 @@ pass "remove kept the identity"
 step "purging helpline-agent"
 dpkg_do -P helpline-agent-lab helpline-agent > "$work/purge.log" 2>&1 || { cat "$work/purge.log"; die "purge failed"; }
 cat "$work/purge.log"
-grep -q "$device" "$work/purge.log" || die "purge did not name the device to revoke"
+grep -q "retired $device" "$work/purge.log" || die "purge did not retire $device"
+device_retired "$device" || die "the relay does not list $device as retired"
 for path in /var/lib/helpline/agent /etc/helpline/enroll.toml /etc/helpline/agent.env; do
   [ ! -e "$path" ] || die "purge left $path"
 done
-pass "purge deleted the identity and state"
+pass "purge retired $device at the relay and deleted the identity and state"
 
 step "removing and purging helpline-relay and helpline-cli"
 stop_relay_unless_systemd
