@@ -5,6 +5,7 @@
 
 #include "agent/cli/commands.h"
 #include "agent/local/local_client.h"
+#include "common/catalog/validate.h"
 #include "common/core/json_writer.h"
 #include "common/core/time_format.h"
 #include "helpline/v1/local.pb.h"
@@ -28,17 +29,10 @@ constexpr milliseconds kFixTimeout{6 * 3600 * 1000 + 60'000};
   return response;
 }
 
+// "low", "medium", "high"; a value this version does not know is named so.
 [[nodiscard]] std::string risk_name(v1::Risk risk) {
-  switch (risk) {
-    case v1::RISK_LOW:
-      return "low";
-    case v1::RISK_MEDIUM:
-      return "medium";
-    case v1::RISK_HIGH:
-      return "high";
-    default:
-      return "unspecified";
-  }
+  std::string_view name = catalog::risk_name(risk);
+  return name.empty() ? "unspecified" : std::string(name);
 }
 
 [[nodiscard]] std::string join_argv(const google::protobuf::RepeatedPtrField<std::string>& argv) {

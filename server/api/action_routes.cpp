@@ -8,6 +8,7 @@
 
 #include <chrono>
 
+#include "common/catalog/validate.h"
 #include "common/tls/crypto.h"
 #include "helpline/v1/action_api.pb.h"
 #include "server/api/json_codec.h"
@@ -28,17 +29,10 @@ constexpr std::chrono::seconds kActionMargin{120};
 constexpr std::size_t kMaxClientKey = 96;
 constexpr int kMaxParameters = 32;
 
+// "low", "medium", "high"; a value this version does not know is named so.
 [[nodiscard]] std::string risk_name(v1::Risk risk) {
-  switch (risk) {
-    case v1::RISK_LOW:
-      return "low";
-    case v1::RISK_MEDIUM:
-      return "medium";
-    case v1::RISK_HIGH:
-      return "high";
-    default:
-      return "unspecified";
-  }
+  std::string_view name = catalog::risk_name(risk);
+  return name.empty() ? "unspecified" : std::string(name);
 }
 
 // L1 runs low-risk actions, L2 medium, L3 and admin high.

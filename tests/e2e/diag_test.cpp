@@ -20,6 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using helpline::testing::FrameRead;
 using helpline::testing::json_field_bool;
+using helpline::testing::json_field_objects;
 using helpline::testing::json_field_string;
 using helpline::testing::parse_json_array;
 using helpline::testing::parse_json_object;
@@ -35,17 +36,6 @@ constexpr std::string_view kLogSecret = "hunter2-in-the-log-9931";
 // Sections that are quick to collect even in a sanitizer build, plus the
 // configured log files.
 constexpr std::string_view kSections = "system,storage,network,processes,logs.files";
-
-// The list inside `object[name]`, as objects.
-[[nodiscard]] std::vector<Struct> list_of(const Struct& object, const std::string& name) {
-  std::vector<Struct> out;
-  auto it = object.fields().find(name);
-  if (it == object.fields().end() || !it->second.has_list_value()) return out;
-  for (const auto& item : it->second.list_value().values()) {
-    if (item.has_struct_value()) out.push_back(item.struct_value());
-  }
-  return out;
-}
 
 [[nodiscard]] std::size_t files_under(const fs::path& dir) {
   std::size_t n = 0;
@@ -134,7 +124,7 @@ TEST_F(Diagnostics, TechnicianCollectsABundleOntoATicketAndGetsItBackByteIdentic
   ASSERT_EQ(shown_ticket.exit_code, 0) << shown_ticket.describe();
   auto with_attachments = parse_json_object(shown_ticket.out);
   ASSERT_TRUE(with_attachments);
-  auto attachments = list_of(*with_attachments, "attachments");
+  auto attachments = json_field_objects(*with_attachments, "attachments");
   ASSERT_EQ(attachments.size(), 1u) << shown_ticket.out;
   EXPECT_EQ(json_field_string(attachments[0], "kind"), "bundle");
   EXPECT_EQ(json_field_string(attachments[0], "ref"), id);
@@ -146,7 +136,7 @@ TEST_F(Diagnostics, TechnicianCollectsABundleOntoATicketAndGetsItBackByteIdentic
   auto details = parse_json_object(shown.out);
   ASSERT_TRUE(details);
   EXPECT_TRUE(details->fields().contains("findings")) << shown.out;
-  auto collectors = list_of(*details, "collectors");
+  auto collectors = json_field_objects(*details, "collectors");
   ASSERT_FALSE(collectors.empty()) << shown.out;
   bool saw_proxy = false;
   for (const auto& c : collectors) {

@@ -13,6 +13,7 @@ namespace helpline::e2e {
 namespace {
 
 using helpline::testing::json_field_bool;
+using helpline::testing::json_field_objects;
 using helpline::testing::json_field_number;
 using helpline::testing::json_field_string;
 using helpline::testing::parse_json_object;
@@ -21,16 +22,6 @@ using ::testing::HasSubstr;
 
 // A report collects a full bundle on the agent; generous for sanitizer builds.
 constexpr std::string_view kReportWait = "60s";
-
-[[nodiscard]] std::vector<Struct> list_of(const Struct& object, const std::string& name) {
-  std::vector<Struct> out;
-  auto it = object.fields().find(name);
-  if (it == object.fields().end() || !it->second.has_list_value()) return out;
-  for (const auto& item : it->second.list_value().values()) {
-    if (item.has_struct_value()) out.push_back(item.struct_value());
-  }
-  return out;
-}
 
 // A count from the API: protobuf's JSON mapping writes 64-bit integers as
 // strings ("total": "3").
@@ -87,7 +78,7 @@ TEST_F(EndUser, ReportTakeReplyResolveRateAndCount) {
   EXPECT_THAT(shown->DebugString(), HasSubstr(pc.device_id));
   EXPECT_THAT(shown->DebugString(), HasSubstr("this morning"));
   bool has_bundle = false;
-  for (const Struct& a : list_of(*shown, "attachments")) {
+  for (const Struct& a : json_field_objects(*shown, "attachments")) {
     has_bundle = has_bundle || json_field_string(a, "kind") == "bundle";
   }
   EXPECT_TRUE(has_bundle) << shown->DebugString();
@@ -106,7 +97,7 @@ TEST_F(EndUser, ReportTakeReplyResolveRateAndCount) {
   // The person sees it resolved, with the reply, and rates it.
   auto mine = json_of(agent_local(pc, {"tickets", "--json"}));
   ASSERT_TRUE(mine);
-  std::vector<Struct> tickets = list_of(*mine, "tickets");
+  std::vector<Struct> tickets = json_field_objects(*mine, "tickets");
   ASSERT_EQ(tickets.size(), 1u) << mine->DebugString();
   EXPECT_EQ(json_field_string(tickets[0], "id"), id);
   EXPECT_EQ(json_field_string(tickets[0], "status"), "resolved");
@@ -144,7 +135,7 @@ TEST_F(EndUser, AnotherDeviceCannotReadOrAnswerTheTicket) {
   EXPECT_THAT(read.err, HasSubstr("no ticket"));
   auto listed = json_of(agent_local(pc2, {"tickets", "--json"}));
   ASSERT_TRUE(listed);
-  EXPECT_TRUE(list_of(*listed, "tickets").empty());
+  EXPECT_TRUE(json_field_objects(*listed, "tickets").empty());
   RunResult answered = agent_local(pc2, {"reply", id, "--message", "not mine", "--json"});
   EXPECT_NE(answered.exit_code, 0);
   EXPECT_THAT(answered.err, HasSubstr("no ticket"));
@@ -175,7 +166,7 @@ TEST_F(EndUser, ReportMadeWhileTheRelayIsDownIsOpenedOnceItIsBack) {
         RunResult listed = agent_local(pc, {"tickets", "--json"});
         if (listed.exit_code != 0) return false;
         auto parsed = parse_json_object(listed.out);
-        tickets = parsed ? list_of(*parsed, "tickets") : std::vector<Struct>{};
+        tickets = parsed ? json_field_objects(*parsed, "tickets") : std::vector<Struct>{};
         return !tickets.empty();
       },
       kReconnectTimeout, 200ms));
@@ -198,7 +189,7 @@ TEST_F(EndUser, BadReportsAreRefusedNamingTheField) {
   EXPECT_NE(bad_rating.exit_code, 0);
   auto mine = json_of(agent_local(pc, {"spool", "--json"}));
   ASSERT_TRUE(mine);
-  EXPECT_TRUE(list_of(*mine, "items").empty());
+  EXPECT_TRUE(json_field_objects(*mine, "items").empty());
 }
 
 }  // namespace

@@ -39,9 +39,7 @@ class Spool : public RelayFixture {
 
   std::size_t spooled_items(const EnrolledAgent& agent) {
     auto spool = spool_of(agent);
-    if (!spool) return 0;
-    auto it = spool->fields().find("items");
-    return it == spool->fields().end() ? 0 : it->second.list_value().values_size();
+    return spool ? helpline::testing::json_field_objects(*spool, "items").size() : 0;
   }
 
   // The bundles the relay recorded for `device`.

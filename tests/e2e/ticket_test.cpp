@@ -11,21 +11,11 @@ namespace helpline::e2e {
 namespace {
 
 using helpline::testing::json_field_number;
+using helpline::testing::json_field_objects;
 using helpline::testing::json_field_object;
 using helpline::testing::json_field_string;
 using helpline::testing::parse_json_object;
 using ::testing::HasSubstr;
-
-// The list inside `object[name]`, as objects.
-[[nodiscard]] std::vector<Struct> list_of(const Struct& object, const std::string& name) {
-  std::vector<Struct> out;
-  auto it = object.fields().find(name);
-  if (it == object.fields().end() || !it->second.has_list_value()) return out;
-  for (const auto& item : it->second.list_value().values()) {
-    if (item.has_struct_value()) out.push_back(item.struct_value());
-  }
-  return out;
-}
 
 class Tickets : public RelayFixture {
  protected:
@@ -83,7 +73,7 @@ TEST_F(Tickets, TechnicianCreatesAssignsRepliesAndResolves) {
   EXPECT_EQ(json_field_string(*sla, "first_response_target"), "1h");
 
   Struct queue = json_of(tech, {"tickets"});
-  auto listed = list_of(queue, "tickets");
+  auto listed = json_field_objects(queue, "tickets");
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(json_field_string(listed[0], "display_id"), id);
 
@@ -101,21 +91,21 @@ TEST_F(Tickets, TechnicianCreatesAssignsRepliesAndResolves) {
   EXPECT_EQ(json_field_string(resolved, "solution"), "MTU set to 1400");
 
   Struct shown = json_of(tech, {"ticket", "show", id});
-  auto messages = list_of(shown, "messages");
+  auto messages = json_field_objects(shown, "messages");
   ASSERT_EQ(messages.size(), 3u) << "acknowledgement, reply, note";
   EXPECT_THAT(json_field_string(messages[0], "body"), HasSubstr(id));
   EXPECT_EQ(json_field_string(messages[0], "author_kind"), "system");
   EXPECT_EQ(json_field_string(messages[2], "body"), "Probably the MTU again");
   EXPECT_EQ(messages[2].fields().at("internal").bool_value(), true);
   bool saw_resolved = false;
-  for (const auto& h : list_of(shown, "history")) {
+  for (const auto& h : json_field_objects(shown, "history")) {
     saw_resolved = saw_resolved || (json_field_string(h, "field") == "status" &&
                                     json_field_string(h, "new_value") == "resolved");
   }
   EXPECT_TRUE(saw_resolved) << "history records the resolution";
-  EXPECT_TRUE(list_of(json_of(tech, {"tickets"}), "tickets").empty())
+  EXPECT_TRUE(json_field_objects(json_of(tech, {"tickets"}), "tickets").empty())
       << "resolved tickets leave the open queue";
-  EXPECT_EQ(list_of(json_of(tech, {"tickets", "--status", "resolved"}), "tickets").size(), 1u);
+  EXPECT_EQ(json_field_objects(json_of(tech, {"tickets", "--status", "resolved"}), "tickets").size(), 1u);
 
   Struct stats = json_of(tech, {"stats"});
   EXPECT_EQ(json_field_string(stats, "total"), "1");
@@ -140,14 +130,14 @@ TEST_F(Tickets, QueueIsSortedAndPaginated) {
   std::filesystem::path admin_view;
   ASSERT_NO_FATAL_FAILURE(login("viewer", admin_view));
   Struct page1 = json_of(admin_view, {"tickets", "--limit", "2"});
-  auto first = list_of(page1, "tickets");
+  auto first = json_field_objects(page1, "tickets");
   ASSERT_EQ(first.size(), 2u);
   EXPECT_EQ(json_field_string(first[0], "title"), "urgent");
   EXPECT_EQ(json_field_string(first[1], "title"), "first");
   const std::string cursor = json_field_string(page1, "next_cursor");
   ASSERT_FALSE(cursor.empty());
   Struct page2 = json_of(admin_view, {"tickets", "--limit", "2", "--cursor", cursor});
-  auto second = list_of(page2, "tickets");
+  auto second = json_field_objects(page2, "tickets");
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(json_field_string(second[0], "title"), "third");
   EXPECT_EQ(json_field_string(page2, "next_cursor"), "");
@@ -171,7 +161,7 @@ TEST_F(Tickets, ViewerCannotChangeATicket) {
   Struct shown = json_of(viewer, {"ticket", "show", id});
   EXPECT_EQ(json_field_string(shown, "status"), "new");
   EXPECT_EQ(json_field_string(shown, "assignee"), "");
-  EXPECT_EQ(list_of(shown, "messages").size(), 1u) << "only the acknowledgement";
+  EXPECT_EQ(json_field_objects(shown, "messages").size(), 1u) << "only the acknowledgement";
 }
 
 TEST_F(Tickets, BadInputsAreRefusedNamingTheFieldAndChangeNothing) {
@@ -213,11 +203,11 @@ TEST_F(Tickets, BadInputsAreRefusedNamingTheFieldAndChangeNothing) {
   ASSERT_TRUE(ticket);
   EXPECT_EQ(json_field_string(*ticket, "status"), "resolved");
   EXPECT_EQ(json_field_string(*ticket, "level"), "L1");
-  EXPECT_EQ(list_of(*ticket, "messages").size(), 1u);
+  EXPECT_EQ(json_field_objects(*ticket, "messages").size(), 1u);
   RunResult all = cli({"tickets", "--status", "all", "--json"});
   auto listed = parse_json_object(all.out);
   ASSERT_TRUE(listed) << all.describe();
-  EXPECT_EQ(list_of(*listed, "tickets").size(), 1u) << "no refused create made a ticket";
+  EXPECT_EQ(json_field_objects(*listed, "tickets").size(), 1u) << "no refused create made a ticket";
 }
 
 }  // namespace

@@ -73,4 +73,14 @@ bool json_has_field(const pb::Struct& object, std::string_view name) {
   return field(object, name) != nullptr;
 }
 
+std::vector<pb::Struct> json_field_objects(const pb::Struct& object, std::string_view name) {
+  std::vector<pb::Struct> out;
+  const pb::Value* value = field(object, name);
+  if (value == nullptr || !value->has_list_value()) return out;
+  for (const pb::Value& item : value->list_value().values()) {
+    if (item.has_struct_value()) out.push_back(item.struct_value());
+  }
+  return out;
+}
+
 }  // namespace helpline::testing

@@ -33,5 +33,9 @@ namespace helpline::testing {
 [[nodiscard]] std::optional<google::protobuf::Struct> json_field_object(
     const google::protobuf::Struct& object, std::string_view name);
 [[nodiscard]] bool json_has_field(const google::protobuf::Struct& object, std::string_view name);
+// The objects in the array `object[name]` (non-objects skipped); empty when
+// there is no such array.
+[[nodiscard]] std::vector<google::protobuf::Struct> json_field_objects(
+    const google::protobuf::Struct& object, std::string_view name);
 
 }  // namespace helpline::testing
