@@ -9,6 +9,10 @@ target_compile_definitions(helpline_options INTERFACE
   # Asio: no deprecated names, and the io_uring/epoll choice left to Asio.
   BOOST_ASIO_NO_DEPRECATED
   SPDLOG_FMT_EXTERNAL)
+# The compiled spdlog (and its definitions) for every target, so that all of
+# them share one precompiled header (cmake/HelplinePch.cmake); header-only
+# spdlog would cost every file that logs ten seconds of compile time.
+target_link_libraries(helpline_options INTERFACE spdlog::spdlog fmt::fmt)
 
 if(HELPLINE_SANITIZE)
   target_compile_options(helpline_options INTERFACE

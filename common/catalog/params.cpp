@@ -16,7 +16,7 @@ namespace {
                                      " (rule " + std::string(rule) + ")");
 }
 
-[[nodiscard]] std::string quoted(std::string_view value) {
+[[nodiscard]] std::string in_quotes(std::string_view value) {
   constexpr std::size_t kShown = 64;
   std::string out = "\"";
   for (char c : value.substr(0, kShown)) {
@@ -45,7 +45,7 @@ namespace {
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
   if (!canonical || ec != std::errc() || end != value.data() + value.size() ||
       (negative && number == 0)) {
-    return refuse(p, rules::kNotAnInteger, quoted(value) + " is not a decimal integer");
+    return refuse(p, rules::kNotAnInteger, in_quotes(value) + " is not a decimal integer");
   }
   if (number < range.min() || number > range.max()) {
     return refuse(p, rules::kOutOfRange,
@@ -69,7 +69,7 @@ namespace {
     std::regex re(text.pattern(), std::regex::ECMAScript);
     if (!std::regex_match(value.begin(), value.end(), re)) {
       return refuse(p, rules::kPatternMismatch,
-                    quoted(value) + " does not match " + text.pattern());
+                    in_quotes(value) + " does not match " + text.pattern());
     }
   } catch (const std::regex_error&) {
     return refuse(p, rules::kPatternMismatch, "the catalog's pattern does not compile");
@@ -89,10 +89,10 @@ namespace {
 
 [[nodiscard]] Result<std::string> check_unit(const v1::Parameter& p, std::string_view value) {
   if (auto why = unit_name_problem(value)) {
-    return refuse(p, rules::kBadUnitName, quoted(value) + ": " + *why);
+    return refuse(p, rules::kBadUnitName, in_quotes(value) + ": " + *why);
   }
   if (!unit_allowed(p.unit(), value)) {
-    return refuse(p, rules::kUnitNotAllowed, quoted(value) + " is not one of the allowed units");
+    return refuse(p, rules::kUnitNotAllowed, in_quotes(value) + " is not one of the allowed units");
   }
   return std::string(value);
 }
@@ -100,16 +100,16 @@ namespace {
 [[nodiscard]] Result<std::string> check_path_syntax(const v1::Parameter& p,
                                                     std::string_view value) {
   if (value.empty() || value.front() != '/') {
-    return refuse(p, rules::kNotAbsolute, quoted(value) + " is not an absolute path");
+    return refuse(p, rules::kNotAbsolute, in_quotes(value) + " is not an absolute path");
   }
   if (!is_normal_path(value)) {
     return refuse(p, rules::kNotNormalized,
-                  quoted(value) + " has an empty or \".\" component or a trailing \"/\"");
+                  in_quotes(value) + " has an empty or \".\" component or a trailing \"/\"");
   }
   const auto& roots = p.path().roots();
   if (std::none_of(roots.begin(), roots.end(),
                    [&](const std::string& root) { return path_is_under(value, root); })) {
-    return refuse(p, rules::kOutsideRoots, quoted(value) + " is not under an allowed root");
+    return refuse(p, rules::kOutsideRoots, in_quotes(value) + " is not under an allowed root");
   }
   return std::string(value);
 }
@@ -131,10 +131,10 @@ namespace {
   if (!inside) {
     return refuse(
         p, rules::kSymlinkEscape,
-        quoted(value) + " leads to " + quoted(resolved->path) + ", outside the allowed roots");
+        in_quotes(value) + " leads to " + in_quotes(resolved->path) + ", outside the allowed roots");
   }
   if (p.path().must_exist() && !resolved->exists) {
-    return refuse(p, rules::kNotFound, quoted(value) + " does not exist");
+    return refuse(p, rules::kNotFound, in_quotes(value) + " does not exist");
   }
   return std::string(value);
 }
@@ -142,11 +142,11 @@ namespace {
 [[nodiscard]] Result<std::string> check_user_host(const v1::Parameter& p, std::string_view value,
                                                   const HostFacts& host) {
   auto user = host.find_user(value);
-  if (!user) return refuse(p, rules::kUnknownUser, "no local user " + quoted(value));
+  if (!user) return refuse(p, rules::kUnknownUser, "no local user " + in_quotes(value));
   std::uint32_t min_uid = p.user().min_uid() == 0 ? kDefaultMinUid : p.user().min_uid();
   if (user->uid == 0 ? !p.user().allow_root() : user->uid < min_uid) {
     return refuse(p, rules::kSystemUser,
-                  quoted(value) + " is a system account (uid " + std::to_string(user->uid) + ")");
+                  in_quotes(value) + " is a system account (uid " + std::to_string(user->uid) + ")");
   }
   return std::string(value);
 }
@@ -157,13 +157,13 @@ Result<std::string> check_value_syntax(const v1::Parameter& p, std::string_view 
   bool leading_dash_allowed =
       p.type_case() == v1::Parameter::kEnumValues || p.type_case() == v1::Parameter::kInteger;
   if (auto problem = common_value_problem(value, leading_dash_allowed)) {
-    return refuse(p, problem->rule, quoted(value) + ": " + problem->why);
+    return refuse(p, problem->rule, in_quotes(value) + ": " + problem->why);
   }
   switch (p.type_case()) {
     case v1::Parameter::kEnumValues: {
       const auto& values = p.enum_values().values();
       if (std::find(values.begin(), values.end(), value) == values.end()) {
-        return refuse(p, rules::kNotInEnum, quoted(value) + " is not one of the allowed values");
+        return refuse(p, rules::kNotInEnum, in_quotes(value) + " is not one of the allowed values");
       }
       return std::string(value);
     }
@@ -177,14 +177,14 @@ Result<std::string> check_value_syntax(const v1::Parameter& p, std::string_view 
       return check_path_syntax(p, value);
     case v1::Parameter::kUser:
       if (!is_user_name(value)) {
-        return refuse(p, rules::kBadUserName, quoted(value) + " is not a valid user name");
+        return refuse(p, rules::kBadUserName, in_quotes(value) + " is not a valid user name");
       }
       return std::string(value);
     case v1::Parameter::kProcess:
       if (!is_process_name(value)) {
         return refuse(
             p, rules::kBadProcessName,
-            quoted(value) + " is not a process name (1 to 15 of A-Z a-z 0-9 . _ + : @ -)");
+            in_quotes(value) + " is not a process name (1 to 15 of A-Z a-z 0-9 . _ + : @ -)");
       }
       return std::string(value);
     case v1::Parameter::TYPE_NOT_SET:
@@ -245,7 +245,7 @@ Result<PreparedAction> prepare_action(const v1::Action& action, const ParameterV
   for (const auto& [name, value] : given) {
     if (find_parameter(action, name) == nullptr) {
       return refused(Error{std::string(rules::kUnknownParameter),
-                           "parameter " + quoted(name) +
+                           "parameter " + in_quotes(name) +
                                ": the action has no such parameter (rule " +
                                std::string(rules::kUnknownParameter) + ")"});
     }

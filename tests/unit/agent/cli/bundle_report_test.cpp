@@ -52,7 +52,7 @@ v1::DiagnosticBundle sample_bundle() {
   v1::RedactionSummary& r = *b.mutable_redaction();
   r.set_applied(true);
   r.set_total(3);
-  (*r.mutable_counts())["secret_key_value"] = 2;
+  (*r.mutable_counts())[std::string("secret_key_value")] = 2;
   (*r.mutable_counts())["bearer_token"] = 1;
   return b;
 }

@@ -1,0 +1,1 @@
+// The one source of a precompiled-header host target (cmake/HelplinePch.cmake).
