@@ -52,6 +52,11 @@ void ActionDesk::handle(const Peer& peer, const v1::LocalRequest& request, Respo
         for (const std::string& arg : p.request.argv) out->add_argv(arg);
         out->set_asked_at_ms(p.asked_at);
         out->set_expires_at_ms(p.expires_at);
+        out->set_kind(p.request.kind);
+        out->set_session_id(p.request.session_id);
+        out->set_reason(p.request.reason);
+        for (const std::string& c : p.request.capabilities) out->add_capabilities(c);
+        out->set_as_root(p.request.as_root);
       }
       respond(std::move(response));
       return;

@@ -83,6 +83,12 @@ std::function<std::optional<int>()> add_catalog_commands(CLI::App& admin, Output
 // returned function runs the one chosen, or returns std::nullopt.
 std::function<std::optional<int>()> add_action_commands(CLI::App& app, Output& out);
 
+// `helpline session ...`, `helpline audit ...` and `helpline admin
+// session-policy` (remote_session_commands.cpp): remote sessions and the
+// audit log. Returns the function that runs the one chosen, or nullopt.
+std::function<std::optional<int>()> add_session_commands(CLI::App& app, CLI::App& admin,
+                                                         Output& out);
+
 // `helpline diag ...` (diag_commands.cpp): remote diagnostics.
 struct DiagCollectArgs {
   std::string device;

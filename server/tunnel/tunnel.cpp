@@ -129,6 +129,15 @@ void Tunnel::on_offline(AgentSession* session) {
     spdlog::error("cannot record last_seen for {}: {}", session->device_id(), r.error().to_string());
   }
   if (!stopping_) spdlog::info("agent {} offline", session->device_id());
+  for (const auto& listener : offline_listeners_) listener(session->device_id());
+}
+
+std::shared_ptr<AgentSession> Tunnel::session_for(std::string_view device_id) const {
+  auto it = online_.find(std::string(device_id));
+  if (it == online_.end()) return nullptr;
+  auto session = it->second.lock();
+  if (!session || session->phase() != AgentSession::Phase::kOnline) return nullptr;
+  return session;
 }
 
 LinkInfo Tunnel::link_info(std::string_view device_id) const {
