@@ -6,17 +6,6 @@
 
 namespace helpline::agent::local {
 
-namespace {
-
-[[nodiscard]] v1::LocalResponse refusal(std::string code, std::string message) {
-  v1::LocalResponse response;
-  response.mutable_error()->set_code(std::move(code));
-  response.mutable_error()->set_message(std::move(message));
-  return response;
-}
-
-}  // namespace
-
 ActionDesk::ActionDesk(actions::CatalogStore& catalogs, actions::Executor& executor,
                        consent::ConsentBroker& broker,
                        std::function<std::optional<std::string>()> seat_user)

@@ -6,13 +6,6 @@ namespace helpline::agent::local {
 
 namespace {
 
-[[nodiscard]] v1::LocalResponse refusal(std::string code, std::string message) {
-  v1::LocalResponse response;
-  response.mutable_error()->set_code(std::move(code));
-  response.mutable_error()->set_message(std::move(message));
-  return response;
-}
-
 constexpr std::size_t kMaxAuditLines = 10000;
 
 }  // namespace

@@ -13,9 +13,8 @@
 #include <cstring>
 
 #include "agent/session/session_internal.h"
-#include <openssl/evp.h>
-
 #include "common/tls/crypto.h"
+#include "common/tls/digest.h"
 
 namespace helpline::agent::session {
 
@@ -40,31 +39,6 @@ constexpr std::size_t kReadChunk = 64 * 1024;
   }
   return false;
 }
-
-// SHA-256 over the pushed bytes as they arrive.
-class Digest {
- public:
-  Digest() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Digest() { EVP_MD_CTX_free(ctx_); }
-  Digest(const Digest&) = delete;
-  Digest& operator=(const Digest&) = delete;
-  void update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
-  [[nodiscard]] std::string hex() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_, out, &n);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string text;
-    for (unsigned int i = 0; i < n; ++i) {
-      text += kHex[out[i] >> 4];
-      text += kHex[out[i] & 15];
-    }
-    return text;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 class PullChannel final : public SessionChannel {
  public:
@@ -285,37 +259,42 @@ class PushChannel final : public SessionChannel {
   std::string target_;
   std::uint64_t size_ = 0;
   std::uint64_t received_ = 0;
-  Digest digest_;
+  tls::Sha256 digest_;
   bool finishing_ = false;
   bool closed_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<ChannelHandler> make_file_pull(SessionManager& manager,
-                                               const v1::SessionStreamOpen& open,
-                                               ChannelStream stream) {
+namespace {
+
+template <class Channel>
+[[nodiscard]] std::unique_ptr<ChannelHandler> make_file(SessionManager& manager,
+                                                       const v1::SessionStreamOpen& open,
+                                                       ChannelStream stream) {
   if (!open.has_file()) {
     stream.reset("bad_request: a file stream needs FileOpen");
     return nullptr;
   }
-  auto channel = std::make_unique<PullChannel>(manager, open.session_id(), std::move(stream));
+  auto channel = std::make_unique<Channel>(manager, open.session_id(), std::move(stream));
   if (!channel->start(open.file())) return nullptr;
   // Nothing else starts a stream the relay opened: send what fits now.
   channel->on_writable();
   return channel;
 }
 
+}  // namespace
+
+std::unique_ptr<ChannelHandler> make_file_pull(SessionManager& manager,
+                                               const v1::SessionStreamOpen& open,
+                                               ChannelStream stream) {
+  return make_file<PullChannel>(manager, open, std::move(stream));
+}
+
 std::unique_ptr<ChannelHandler> make_file_push(SessionManager& manager,
                                                const v1::SessionStreamOpen& open,
                                                ChannelStream stream) {
-  if (!open.has_file()) {
-    stream.reset("bad_request: a file stream needs FileOpen");
-    return nullptr;
-  }
-  auto channel = std::make_unique<PushChannel>(manager, open.session_id(), std::move(stream));
-  if (!channel->start(open.file())) return nullptr;
-  return channel;
+  return make_file<PushChannel>(manager, open, std::move(stream));
 }
 
 }  // namespace helpline::agent::session

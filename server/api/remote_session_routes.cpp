@@ -28,7 +28,8 @@ namespace {
       {"role_too_low", 403},    {"forbidden", 403},         {"denied", 403},
       {"not_found", 404},       {"timeout", 408},           {"no_user", 409},
       {"device_offline", 409},  {"session_ended", 409},     {"busy", 409},
-      {"root_not_allowed", 403}, {"capability_not_granted", 403}, {"stopping", 503}};
+      {"root_not_allowed", 403}, {"capability_not_granted", 403}, {"stopping", 503},
+      {"unsupported", 409},     {"cannot_switch_user", 409}, {"withdrawn", 409}};
   auto it = kStatus.find(error.code);
   if (it == kStatus.end()) return error_response(error);
   if (field.empty() && error.code == "bad_capability") field = "capabilities";

@@ -1,7 +1,6 @@
 // `helpline session shell|pull|push|forward`: the CLI's side of a session's
 // streams, over WebSockets to the relay (ws_client.h).
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -26,6 +25,7 @@
 #include <thread>
 
 #include "common/session/session.h"
+#include "common/tls/digest.h"
 #include "helpline/v1/session.pb.h"
 #include "server/cli/commands.h"
 #include "server/cli/ws_client.h"
@@ -51,30 +51,6 @@ void write_all(int fd, std::string_view bytes) {
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
 }
-
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void update(std::string_view d) { EVP_DigestUpdate(ctx_, d.data(), d.size()); }
-  std::string hex() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_, out, &n);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string s;
-    for (unsigned int i = 0; i < n; ++i) {
-      s += kHex[out[i] >> 4];
-      s += kHex[out[i] & 15];
-    }
-    return s;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 // The terminal in raw mode while a shell runs; restored on every exit path.
 class RawTerminal {
@@ -269,7 +245,7 @@ int run_pull(const ApiClient& client, const std::string& session, const std::str
   std::string failure;
   v1::FileInfo info;
   std::uint64_t received = 0;
-  Sha256 digest;
+  tls::Sha256 digest;
   bool complete = false;
   asio::co_spawn(io, [&]() -> awaitable<void> {
     auto opened = co_await WsConnection::open(client, target);
@@ -354,7 +330,7 @@ int run_push(const ApiClient& client, const std::string& session, const std::str
   std::string failure;
   v1::FileWritten written;
   bool complete = false;
-  Sha256 digest;
+  tls::Sha256 digest;
   asio::co_spawn(io, [&]() -> awaitable<void> {
     auto opened = co_await WsConnection::open(client, target);
     if (!opened) {

@@ -92,8 +92,8 @@ class Tunnel {
 
   // The live link of an online device, or nullptr.
   [[nodiscard]] std::shared_ptr<AgentSession> session_for(std::string_view device_id) const;
-  // Called (on the io thread) after an online device's link ended, e.g. so
-  // that remote sessions over it end too.
+  // Called (on the io thread) after a device's link ended, also one a newer
+  // link of the same device replaced, so remote sessions over it end too.
   void add_offline_listener(std::function<void(const std::string& device_id)> listener) {
     offline_listeners_.push_back(std::move(listener));
   }

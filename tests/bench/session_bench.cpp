@@ -142,7 +142,8 @@ std::vector<double> keystrokes(const helpline::cli::ApiClient& client, const std
       co_return true;
     };
     // A quiet prompt, then wait until the shell is ready.
-    if (!co_await send("PS1=''; echo bench-ready\n") || !co_await expect("bench-ready\r\n")) co_return;
+    // The typed line is echoed too: wait for what only the output holds.
+    if (!co_await send("PS1=''; echo bench-$((40+2))\n") || !co_await expect("bench-42")) co_return;
     seen.clear();
     for (int i = 0; i < keys; ++i) {
       // Ctrl-U clears the line every 64 keys so it never grows long.
@@ -191,7 +192,7 @@ int main(int argc, char** argv) {
   ProcessOptions serve = b.options(kRelayBin, {"serve", "--data", data.string(), "--log-level", "warn"});
   serve.stderr_path = b.temp / "relay.err";
   b.relay.emplace(std::move(*Process::spawn(serve)));
-  helpline::testing::wait_until(
+  (void)helpline::testing::wait_until(
       [&] {
         auto l = parse_json_object(helpline::testing::read_text_file(data / "listen.json"));
         if (!l) return false;
@@ -234,7 +235,7 @@ int main(int argc, char** argv) {
   }
   auto open = [&](const std::string& allow) {
     std::string id;
-    helpline::testing::wait_until(
+    (void)helpline::testing::wait_until(
         [&] {
           RunResult r = b.run(kCliBin, {"session", "open", device, "--ticket", ticket_id,
                                         "--reason", "benchmark", "--allow", allow, "--json"});

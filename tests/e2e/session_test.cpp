@@ -45,6 +45,7 @@ struct SessionAgent {
   EnrolledAgent agent;
   fs::path files;  // the allowed file root
   std::string ticket;  // "HL-n"
+  Process* process = nullptr;  // the running agent (the fixture owns it)
 };
 
 class SessionTest : public RelayFixture {
@@ -95,8 +96,8 @@ class SessionTest : public RelayFixture {
          << "file_roots = [\"" << out.files.string() << "\"]\n"
          << extra_toml;
     toml.close();
-    Process* agent = start_agent(out.agent, std::move(env));
-    EXPECT_NE(agent, nullptr);
+    out.process = start_agent(out.agent, std::move(env));
+    EXPECT_NE(out.process, nullptr);
     EXPECT_TRUE(wait_online(out.agent.device_id, kOnlineTimeout));
     RunResult ticket = cli({"ticket", "create", "--title", "Printer", "--impact", "3",
                             "--urgency", "3", "--json"});
@@ -148,7 +149,7 @@ class SessionTest : public RelayFixture {
             if (json_field_string(item, "kind") == "session") {
               id = json_field_string(item, "id");
               EXPECT_EQ(json_field_string(item, "reason"), "printer queue stuck");
-              EXPECT_EQ(json_field_string(item, "ticket").empty(), false);
+              EXPECT_EQ(json_field_string(item, "requested_by"), "admin");
               return true;
             }
           }
@@ -383,6 +384,75 @@ TEST_F(SessionTest, UnattendedPolicyNeedsNobodyAndTheRelayCannotLowerAPin) {
   EXPECT_EQ(open->wait_exit(kDecisionWait), 1);
 }
 
+// Sessions end when they are idle, when the agent restarts and when the
+// relay restarts; nothing of them is left on either side.
+TEST_F(SessionTest, IdleTimeoutAndRestartsEndSessions) {
+  SessionAgent s = start("pc", "idle_timeout = \"1s\"\n", {}, "lab", "notify");
+  auto open_one = [&] {
+    RunResult opened = cli({"session", "open", s.agent.device_id, "--ticket", s.ticket, "--reason",
+                            "printer queue stuck", "--allow", "shell", "--json"});
+    EXPECT_EQ(opened.exit_code, 0) << opened.describe();
+    auto session = parse_json_object(opened.out);
+    return session ? json_field_string(*session, "id") : std::string();
+  };
+  std::string idle = open_one();
+  ASSERT_FALSE(idle.empty());
+  EXPECT_TRUE(wait_until([&] { return json_field_string(show(idle), "state") == "ended"; },
+                         kSessionWait, kPoll));
+  EXPECT_THAT(json_field_string(show(idle), "end_reason"), HasSubstr("idle for 1s"));
+}
+
+TEST_F(SessionTest, AgentAndRelayRestartsEndSessions) {
+  SessionAgent s = start("pc", "", {}, "lab", "notify");
+  auto open_one = [&] {
+    RunResult opened = cli({"session", "open", s.agent.device_id, "--ticket", s.ticket, "--reason",
+                            "printer queue stuck", "--allow", "shell", "--json"});
+    EXPECT_EQ(opened.exit_code, 0) << opened.describe();
+    auto session = parse_json_object(opened.out);
+    return session ? json_field_string(*session, "id") : std::string();
+  };
+  std::string first = open_one();
+  ASSERT_FALSE(first.empty());
+  auto shell = shell_async(first, "echo alive-$$\nsleep 600\n");
+  ASSERT_TRUE(shell);
+  std::smatch found;
+  std::string out;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        out = shell->stdout_text();
+        return std::regex_search(out, found, std::regex("alive-([0-9]+)"));
+      },
+      kSessionWait, kPoll));
+  pid_t shell_pid = std::stoi(found[1].str());
+
+  // The relay restarts: its sessions are gone, the agent ends its own when
+  // the link drops and kills the shell.
+  ASSERT_NO_FATAL_FAILURE(restart_relay());
+  EXPECT_TRUE(wait_until([&] { return !fs::exists("/proc/" + std::to_string(shell_pid)); },
+                         kSessionWait, kPoll));
+  EXPECT_TRUE(shell->wait_exit(kSessionWait).has_value());
+  ASSERT_TRUE(wait_online(s.agent.device_id, kReconnectTimeout));
+  RunResult listed = cli({"session", "list", "--json"});
+  EXPECT_THAT(listed.out, ::testing::Not(HasSubstr(first)));
+  RunResult active = agent_as(kNobody, s, {"sessions"});
+  EXPECT_THAT(active.out, HasSubstr("No remote session is active"));
+
+  // The agent restarts: the relay ends the session when the link drops,
+  // and the new agent knows of no session.
+  std::string second = open_one();
+  ASSERT_FALSE(second.empty());
+  RunResult before = agent_as(0, s, {"sessions", "--json"});
+  EXPECT_THAT(before.out, HasSubstr(second));
+  ASSERT_NE(s.process, nullptr);
+  EXPECT_EQ(s.process->terminate(kStopGrace), 0);
+  EXPECT_TRUE(wait_until([&] { return json_field_string(show(second), "state") == "ended"; },
+                         kSessionWait, kPoll));
+  ASSERT_NE(start_agent(s.agent), nullptr);
+  ASSERT_TRUE(wait_online(s.agent.device_id, kReconnectTimeout));
+  RunResult after = agent_as(0, s, {"sessions"});
+  EXPECT_THAT(after.out, HasSubstr("No remote session is active"));
+}
+
 TEST_F(SessionTest, PromptWithNobodyLoggedInIsRefused) {
   SessionAgent s = start("pc", "", {}, "", "", "");
   RunResult opened = cli({"session", "open", s.agent.device_id, "--ticket", s.ticket, "--reason",
@@ -511,7 +581,8 @@ class EchoServer {
   if (!connected) return "(no connection)";
   timeval timeout{30, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  (void)!::write(fd, text.data(), text.size());
+  // MSG_NOSIGNAL: the forward may already have closed a refused connection.
+  (void)!::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
   ::shutdown(fd, SHUT_WR);
   std::string got;
   char buffer[4096];
