@@ -22,8 +22,11 @@ namespace {
 
 constexpr std::size_t kMaxWsMessage = 1u << 20;
 
+// "code: message", once: an agent's reason already starts with its code.
 [[nodiscard]] std::string reset_reason(const Error& why) {
-  return why.message.empty() ? why.code : why.code + ": " + why.message;
+  if (why.message.empty()) return why.code;
+  if (why.message.rfind(why.code + ": ", 0) == 0) return why.message;
+  return why.code + ": " + why.message;
 }
 
 }  // namespace

@@ -25,8 +25,6 @@ namespace helpline::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-using helpline::testing::json_field_number;
-using helpline::testing::json_field_objects;
 using helpline::testing::json_field_string;
 using helpline::testing::parse_json_array;
 using helpline::testing::parse_json_object;
@@ -632,7 +630,8 @@ TEST_F(SessionTest, AuditVerifiesAndNamesTheFirstEditedEntry) {
   ASSERT_EQ(verified.exit_code, 0) << verified.describe();
   auto report = parse_json_object(verified.out);
   ASSERT_TRUE(report);
-  EXPECT_GE(json_field_number(*report, "entries").value_or(0), 2);
+  // uint64 fields are strings in protobuf's JSON mapping.
+  EXPECT_GE(std::stoi("0" + json_field_string(*report, "entries")), 2) << verified.out;
   RunResult listed = cli({"audit", "list", "--json"});
   EXPECT_THAT(listed.out, HasSubstr("session.request"));
   EXPECT_THAT(listed.out, HasSubstr("session.decision"));
@@ -669,7 +668,7 @@ TEST_F(SessionTest, AuditNamesARemovedEntry) {
   EXPECT_EQ(broken.exit_code, 1);
   auto report = parse_json_object(broken.out);
   ASSERT_TRUE(report);
-  EXPECT_EQ(json_field_number(*report, "first_bad_seq").value_or(0), 1);
+  EXPECT_EQ(json_field_string(*report, "first_bad_seq"), "1") << broken.out;
 }
 
 }  // namespace
