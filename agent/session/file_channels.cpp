@@ -33,6 +33,11 @@ constexpr std::size_t kReadChunk = 64 * 1024;
   return std::string(target, static_cast<std::size_t>(n));
 }
 
+// The refusal code for a failed open(2) as the session user.
+[[nodiscard]] const char* open_failure(const char* otherwise) {
+  return errno == EACCES || errno == EPERM ? "permission_denied" : otherwise;
+}
+
 [[nodiscard]] bool under_roots(const std::string& path, const std::vector<std::string>& roots) {
   for (const auto& r : roots) {
     if (::helpline::session::is_under(path, r)) return true;
@@ -55,12 +60,15 @@ class PullChannel final : public SessionChannel {
       refuse(path.error().code, path.error().message);
       return false;
     }
+    int open_errno = 0;
     {
       FileIdentity as_user(manager_.account_of(session_id_));
       fd_ = ::open(path->c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+      open_errno = errno;
     }
     if (fd_ < 0) {
-      refuse(errno == EACCES || errno == EPERM ? "permission_denied" : "cannot_open",
+      errno = open_errno;
+      refuse(open_failure("cannot_open"),
              *path + ": " + os_reason());
       return false;
     }
@@ -155,12 +163,15 @@ class PushChannel final : public SessionChannel {
     std::string dir = target.parent_path().string();
     temp_ = dir + "/.helpline-push-" + tls::sha256_hex(tls::random_token(8)).substr(0, 12);
     mode_t mode = open.mode() == 0 ? 0644 : static_cast<mode_t>(open.mode() & 0777);
+    int open_errno = 0;
     {
       FileIdentity as_user(manager_.account_of(session_id_));
       fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+      open_errno = errno;
     }
     if (fd_ < 0) {
-      refuse(errno == EACCES || errno == EPERM ? "permission_denied" : "cannot_create",
+      errno = open_errno;
+      refuse(open_failure("cannot_create"),
              dir + ": " + os_reason());
       temp_.clear();
       return false;

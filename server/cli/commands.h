@@ -26,6 +26,9 @@ struct Output {
 int report_failure(const Error& error);
 int report_failure(const std::string& message);
 
+// A ticket id from "HL-12" or "12" (--ticket). Errors: "bad_value".
+[[nodiscard]] Result<std::int64_t> parse_ticket(std::string_view text);
+
 // A logged-in client from the config file.
 [[nodiscard]] Result<ApiClient> logged_in_client();
 

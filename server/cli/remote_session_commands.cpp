@@ -39,18 +39,6 @@ struct SessionArgs {
   unsigned audit_limit = 200;
 };
 
-[[nodiscard]] Result<std::int64_t> parse_ticket(std::string_view text) {
-  if (text.size() > 3 && (text.substr(0, 3) == "HL-" || text.substr(0, 3) == "hl-")) {
-    text.remove_prefix(3);
-  }
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    return fail("bad_value", "--ticket: '" + std::string(text) + "' is not a ticket id (HL-12)");
-  }
-  return id;
-}
-
 [[nodiscard]] std::string join(const google::protobuf::RepeatedPtrField<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ",") + i;

@@ -116,6 +116,36 @@ class Outbox {
   bool stopped_ = false;
 };
 
+// Reads the relay's messages until it closes: binary ones go to
+// `on_bytes` (which returns an error to stop), the StreamEnd says whether
+// the stream finished as it should. Returns "" when it did, else why not.
+awaitable<std::string> read_to_end(WsConnection& conn,
+                                   const std::function<std::string(std::string&)>& on_bytes) {
+  std::string failure;
+  bool complete = false;
+  while (true) {
+    auto message = co_await conn.read();
+    if (!message) {
+      if (!complete && failure.empty()) failure = message.error().message;
+      break;
+    }
+    if (message->text) {
+      if (message->end) {
+        if (message->end->ok()) {
+          complete = true;
+        } else if (failure.empty()) {
+          failure = ended_text(*message->end);
+        }
+      }
+      continue;
+    }
+    if (!failure.empty()) continue;
+    failure = on_bytes(message->data);
+  }
+  co_await conn.close();
+  co_return failure;
+}
+
 }  // namespace
 
 int run_shell(const ApiClient& client, const std::string& session) {
@@ -256,42 +286,21 @@ int run_pull(const ApiClient& client, const std::string& session, const std::str
     WsConnection& conn = **opened;
     session::MessageDecoder header;
     bool have_header = false;
-    while (true) {
-      auto message = co_await conn.read();
-      if (!message) {
-        if (!complete && failure.empty()) failure = message.error().message;
-        break;
-      }
-      if (message->text) {
-        if (message->end) {
-          if (message->end->ok()) {
-            complete = true;
-          } else {
-            failure = ended_text(*message->end);
-          }
-        }
-        continue;
-      }
-      std::string bytes = std::move(message->data);
+    failure = co_await read_to_end(conn, [&](std::string& bytes) -> std::string {
       if (!have_header) {
-        if (!header.feed(bytes)) {
-          failure = "the device sent a bad file header";
-          break;
-        }
+        if (!header.feed(bytes)) return "the device sent a bad file header";
         auto first = header.next();
-        if (!first) continue;
-        if (!info.ParseFromString(*first)) {
-          failure = "the device sent a bad file header";
-          break;
-        }
+        if (!first) return "";
+        if (!info.ParseFromString(*first)) return "the device sent a bad file header";
         have_header = true;
         bytes = header.take_rest();
       }
       received += bytes.size();
       digest.update(bytes);
       write_all(fd, bytes);
-    }
-    co_await conn.close();
+      return "";
+    });
+    complete = failure.empty() && have_header;
   }, asio::detached);
   io.run();
   bool synced = ::fsync(fd) == 0;
@@ -355,27 +364,14 @@ int run_push(const ApiClient& client, const std::string& session, const std::str
     }
     if (failure.empty()) (void)co_await conn.send_eof();
     session::MessageDecoder decoder;
-    while (true) {
-      auto message = co_await conn.read();
-      if (!message) {
-        if (!complete && failure.empty()) failure = message.error().message;
-        break;
-      }
-      if (message->text) {
-        if (message->end) {
-          if (message->end->ok()) {
-            complete = true;
-          } else if (failure.empty()) {
-            failure = ended_text(*message->end);
-          }
-        }
-        continue;
-      }
-      if (decoder.feed(message->data)) {
+    std::string ended = co_await read_to_end(conn, [&](std::string& bytes) -> std::string {
+      if (decoder.feed(bytes)) {
         if (auto m = decoder.next()) (void)written.ParseFromString(*m);
       }
-    }
-    co_await conn.close();
+      return "";
+    });
+    if (failure.empty()) failure = ended;
+    complete = ended.empty();
   }, asio::detached);
   io.run();
   ::close(fd);

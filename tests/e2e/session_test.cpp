@@ -177,6 +177,15 @@ class SessionTest : public RelayFixture {
     return json_field_string(*session, "id");
   }
 
+  // A session that starts without asking (notify, unattended): its id.
+  std::string open_now(const SessionAgent& s) {
+    RunResult opened = cli({"session", "open", s.agent.device_id, "--ticket", s.ticket, "--reason",
+                            "printer queue stuck", "--allow", "shell", "--json"});
+    EXPECT_EQ(opened.exit_code, 0) << opened.describe();
+    auto session = parse_json_object(opened.out);
+    return session ? json_field_string(*session, "id") : std::string();
+  }
+
   // `helpline session shell ID` with `input` on stdin, in the background.
   std::optional<Process> shell_async(const std::string& session, const std::string& input) {
     fs::path in = path_for("shell-" + std::to_string(++shells_) + ".in");
@@ -386,14 +395,7 @@ TEST_F(SessionTest, UnattendedPolicyNeedsNobodyAndTheRelayCannotLowerAPin) {
 // relay restarts; nothing of them is left on either side.
 TEST_F(SessionTest, IdleTimeoutAndRestartsEndSessions) {
   SessionAgent s = start("pc", "idle_timeout = \"1s\"\n", {}, "lab", "notify");
-  auto open_one = [&] {
-    RunResult opened = cli({"session", "open", s.agent.device_id, "--ticket", s.ticket, "--reason",
-                            "printer queue stuck", "--allow", "shell", "--json"});
-    EXPECT_EQ(opened.exit_code, 0) << opened.describe();
-    auto session = parse_json_object(opened.out);
-    return session ? json_field_string(*session, "id") : std::string();
-  };
-  std::string idle = open_one();
+  std::string idle = open_now(s);
   ASSERT_FALSE(idle.empty());
   EXPECT_TRUE(wait_until([&] { return json_field_string(show(idle), "state") == "ended"; },
                          kSessionWait, kPoll));
@@ -402,14 +404,7 @@ TEST_F(SessionTest, IdleTimeoutAndRestartsEndSessions) {
 
 TEST_F(SessionTest, AgentAndRelayRestartsEndSessions) {
   SessionAgent s = start("pc", "", {}, "lab", "notify");
-  auto open_one = [&] {
-    RunResult opened = cli({"session", "open", s.agent.device_id, "--ticket", s.ticket, "--reason",
-                            "printer queue stuck", "--allow", "shell", "--json"});
-    EXPECT_EQ(opened.exit_code, 0) << opened.describe();
-    auto session = parse_json_object(opened.out);
-    return session ? json_field_string(*session, "id") : std::string();
-  };
-  std::string first = open_one();
+  std::string first = open_now(s);
   ASSERT_FALSE(first.empty());
   auto shell = shell_async(first, "echo alive-$$\nsleep 600\n");
   ASSERT_TRUE(shell);
@@ -437,7 +432,7 @@ TEST_F(SessionTest, AgentAndRelayRestartsEndSessions) {
 
   // The agent restarts: the relay ends the session when the link drops,
   // and the new agent knows of no session.
-  std::string second = open_one();
+  std::string second = open_now(s);
   ASSERT_FALSE(second.empty());
   RunResult before = agent_as(0, s, {"sessions", "--json"});
   EXPECT_THAT(before.out, HasSubstr(second));
