@@ -154,9 +154,14 @@ void SessionManager::attach() {
     });
   }
   link_.set_on_status([this](const AgentStatus& status) {
-    if (!status.connected && !sessions_.empty()) {
-      end_all("the link to the relay was lost", "agent", false);
+    if (status.connected) return;
+    // Nobody waits for these answers any more: a request still asked
+    // would start a session the relay does not know.
+    std::vector<std::string> asked(pending_.begin(), pending_.end());
+    for (const auto& id : asked) {
+      broker_.withdraw_session(id, "withdrawn: the link to the relay was lost");
     }
+    if (!sessions_.empty()) end_all("the link to the relay was lost", "agent", false);
   });
 }
 
