@@ -189,7 +189,8 @@ int run(int argc, char** argv) {
   // --- remediation: consent and self-service fixes ---
   agent::ConsentArgs consent_args;
   CLI::App* consent_cmd = app.add_subcommand(
-      "consent", "answer the helpdesk's requests to run actions on this machine");
+      "consent",
+      "answer the helpdesk's requests to run actions or open a remote session on this machine");
   consent_cmd->add_flag("--list", consent_args.list, "list the pending requests");
   consent_cmd->add_option("--approve", consent_args.approve, "approve the request with this id");
   consent_cmd->add_option("--deny", consent_args.deny, "deny the request with this id");
@@ -207,6 +208,26 @@ int run(int argc, char** argv) {
   fix_cmd->add_option("parameters", fix_args.parameters, "name=value parameters");
   fix_cmd->add_flag("--json", fix_args.json, "print as JSON");
   fix_cmd->add_option("--socket", socket, socket_help);
+
+  // --- remote sessions (docs/sessions.md) ---
+  agent::SessionsArgs sessions_args;
+  CLI::App* sessions_cmd =
+      app.add_subcommand("sessions", "list the remote sessions active on this machine");
+  sessions_cmd->add_flag("--json", sessions_args.json, "print as JSON");
+  sessions_cmd->add_option("--socket", socket, socket_help);
+  agent::EndArgs end_args;
+  CLI::App* end_cmd =
+      app.add_subcommand("end", "end a remote session at once (all of them without SESSION)");
+  end_cmd->add_option("session", end_args.session, "the session id (ses_...)");
+  end_cmd->add_option("--reason", end_args.reason, "why, for the technician");
+  end_cmd->add_flag("--json", end_args.json, "print as JSON");
+  end_cmd->add_option("--socket", socket, socket_help);
+  agent::AuditArgs audit_args;
+  CLI::App* audit_cmd = app.add_subcommand(
+      "audit", "show this machine's record of remote sessions and check its hash chain");
+  audit_cmd->add_option("--last", audit_args.last, "how many entries (default 100)");
+  audit_cmd->add_flag("--json", audit_args.json, "print the entries as JSON lines");
+  audit_cmd->add_option("--socket", socket, socket_help);
 
   try {
     app.parse(argc, argv);
@@ -292,6 +313,18 @@ int run(int argc, char** argv) {
                                consent_args.deny.empty() && !consent_args.json &&
                                ::isatty(STDIN_FILENO) != 0;
     return print(agent::consent_command(consent_args));
+  }
+  if (sessions_cmd->parsed()) {
+    sessions_args.socket = socket_path;
+    return print(agent::sessions_command(sessions_args));
+  }
+  if (end_cmd->parsed()) {
+    end_args.socket = socket_path;
+    return print(agent::end_command(end_args));
+  }
+  if (audit_cmd->parsed()) {
+    audit_args.socket = socket_path;
+    return print(agent::audit_command(audit_args));
   }
   if (fixes_cmd->parsed()) {
     fixes_args.socket = socket_path;

@@ -141,9 +141,14 @@ void Executor::run(const v1::ActionRequest& request, Requester requester, Output
                   "this action needs the user's consent and no one can "
                   "be asked on this device");
   }
-  ConsentRequest ask{job->action.id(),   job->action.title(),    job->action.description(),
-                     job->action.risk(), request.requested_by(), request.ticket_id(),
-                     job->prepared.argv};
+  ConsentRequest ask;
+  ask.action_id = job->action.id();
+  ask.title = job->action.title();
+  ask.description = job->action.description();
+  ask.risk = job->action.risk();
+  ask.requested_by = request.requested_by();
+  ask.ticket_id = request.ticket_id();
+  ask.argv = job->prepared.argv;
   std::weak_ptr<bool> alive = alive_;
   auto answered = std::make_shared<bool>(false);
   consent_(ask, [this, alive, answered, job](bool approved, std::string reason) {

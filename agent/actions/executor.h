@@ -46,7 +46,8 @@ namespace helpline::agent::actions {
 
 class Process;
 
-// What the end user is asked before an action that needs consent.
+// What the end user is asked before an action that needs consent, or (kind
+// "session", agent/session) before a remote session starts.
 struct ConsentRequest {
   std::string action_id;
   std::string title;
@@ -55,6 +56,12 @@ struct ConsentRequest {
   std::string requested_by;
   std::int64_t ticket_id = 0;
   std::vector<std::string> argv;  // exactly what will run
+  std::string kind = "action";  // "action" or "session" (the fields below)
+  // kind "session": what the technician asks for and why.
+  std::string session_id;
+  std::string reason;
+  std::vector<std::string> capabilities;
+  bool as_root = false;
 };
 
 // Answers once, on the loop thread: approved, or refused with a reason

@@ -45,6 +45,18 @@ constexpr milliseconds kFixTimeout{6 * 3600 * 1000 + 60'000};
 }
 
 [[nodiscard]] std::string describe(const v1::PendingConsent& p) {
+  if (p.kind() == "session") {
+    std::string caps = join_argv(p.capabilities());
+    for (char& c : caps) c = c == ' ' ? ',' : c;
+    std::string out = "Request " + p.id() + ": " + p.requested_by() +
+                      " asks for a remote session on this machine\n";
+    if (p.ticket_id() != 0) out += "  ticket:   HL-" + std::to_string(p.ticket_id()) + "\n";
+    out += "  reason:   " + p.reason() + "\n";
+    out += "  access:   " + caps + (p.as_root() ? " (shell as root)" : "") + "\n";
+    out += "  answer by " + format_rfc3339(p.expires_at_ms()) +
+           " (no answer means no); you can end it at any time with: helpline-agent end\n";
+    return out;
+  }
   std::string out = "Request " + p.id() + ": " + p.requested_by() + " asks to run \"" + p.title() +
                     "\" (" + p.action_id() + ", risk " + risk_name(p.risk()) + ")\n";
   if (p.ticket_id() != 0) out += "  ticket:   HL-" + std::to_string(p.ticket_id()) + "\n";
@@ -83,6 +95,14 @@ Result<std::string> consent_command(const ConsentArgs& args) {
     for (const v1::PendingConsent& p : listed->consents()) {
       out.begin_object()
           .field("id", p.id())
+          .field("kind", p.kind().empty() ? std::string("action") : p.kind())
+          .field("session", p.session_id())
+          .field("reason", p.reason())
+          .field("as_root", p.as_root())
+          .key("capabilities")
+          .begin_array();
+      for (const std::string& c : p.capabilities()) out.value(c);
+      out.end_array()
           .field("action", p.action_id())
           .field("title", p.title())
           .field("description", p.description())

@@ -54,8 +54,9 @@ void cap_result_output(v1::ActionResult& result) {
   result.set_truncated(true);
 }
 
-Result<std::unique_ptr<ActionRuntime>> ActionRuntime::open(uv_loop_t* loop,
-                                                           const std::filesystem::path& state_dir) {
+Result<std::unique_ptr<ActionRuntime>> ActionRuntime::open(
+    uv_loop_t* loop, const std::filesystem::path& state_dir,
+    std::function<std::optional<std::string>()> seat_user) {
   std::unique_ptr<ActionRuntime> runtime(new ActionRuntime());
   auto catalogs = actions::CatalogStore::open(actions::catalog_dir(state_dir));
   if (!catalogs) return fail(catalogs.error());
@@ -65,6 +66,7 @@ Result<std::unique_ptr<ActionRuntime>> ActionRuntime::open(uv_loop_t* loop,
   runtime->records_ = std::make_unique<actions::IdempotencyStore>(std::move(*records));
 
   consent::ConsentOptions consent_options;
+  consent_options.logged_in_user = seat_user;
   if (const char* t = std::getenv(kTestConsentTimeoutEnv); t != nullptr && *t != '\0') {
     auto parsed = parse_duration(t);
     if (!parsed) return fail("bad_config", std::string(kTestConsentTimeoutEnv) + ": " +
@@ -76,6 +78,7 @@ Result<std::unique_ptr<ActionRuntime>> ActionRuntime::open(uv_loop_t* loop,
   runtime->broker_ = std::make_unique<consent::ConsentBroker>(loop, std::move(consent_options));
 
   actions::ExecutorOptions options;
+  options.logged_in_user = seat_user;
   if (const char* map = std::getenv(kTestProgramsEnv); map != nullptr && *map != '\0') {
     auto overrides = parse_program_overrides(map);
     if (!overrides) return fail(overrides.error());

@@ -55,9 +55,12 @@ void cap_result_output(v1::ActionResult& result);
 
 class ActionRuntime {
  public:
-  // Opens <state>/catalog and <state>/actions. Errors: the stores'.
+  // Opens <state>/catalog and <state>/actions. `seat_user` says who is
+  // logged in at the seat (consent answers, run_as logged-in-user); unset:
+  // systemd-logind. Errors: the stores'.
   [[nodiscard]] static Result<std::unique_ptr<ActionRuntime>> open(
-      uv_loop_t* loop, const std::filesystem::path& state_dir);
+      uv_loop_t* loop, const std::filesystem::path& state_dir,
+      std::function<std::optional<std::string>()> seat_user = {});
   ActionRuntime(const ActionRuntime&) = delete;
   ActionRuntime& operator=(const ActionRuntime&) = delete;
   ~ActionRuntime();

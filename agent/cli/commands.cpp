@@ -14,6 +14,9 @@
 #include "agent/local/action_desk.h"
 #include "agent/local/local_desk.h"
 #include "agent/local/local_server.h"
+#include "agent/local/session_desk.h"
+#include "agent/session/session.h"
+#include "agent/actions/session_user.h"
 #include "agent/spool/spool.h"
 #include "agent/enroll/enroll.h"
 #include "agent/link/link.h"
@@ -31,6 +34,7 @@ struct RunContext {
   Deliverer* deliverer = nullptr;
   local::LocalServer* local = nullptr;
   ActionRuntime* actions = nullptr;
+  session::SessionManager* sessions = nullptr;
   int closing = 0;  // components still closing after the link stopped
   uv_signal_t sigterm{};
   uv_signal_t sigint{};
@@ -157,14 +161,33 @@ Result<void> run_command(const RunArgs& args) {
     (void)uv_loop_close(&loop);
     return fail(spool.error());
   }
+  // Who counts as logged in at the seat: systemd-logind, or (tests only)
+  // agent.toml [sessions] test_seat_user.
+  std::function<std::optional<std::string>()> seat_user = &actions::active_session_user;
+  if (const auto& pinned = (*link)->state().config.sessions.test_seat_user) {
+    seat_user = [name = *pinned]() -> std::optional<std::string> {
+      if (name.empty()) return std::nullopt;
+      return name;
+    };
+  }
   // Remediation actions: the signed catalog, consent and the executor.
-  auto actions = ActionRuntime::open(&loop, args.state_dir);
+  auto actions = ActionRuntime::open(&loop, args.state_dir, seat_user);
   if (!actions) {
     (*link).reset();
     (void)uv_loop_close(&loop);
     return fail(actions.error());
   }
   (*actions)->attach(**link);
+  // Remote sessions share the consent broker with the actions.
+  auto sessions = session::SessionManager::create(&loop, **link, (*actions)->broker(),
+                                                  (*link)->state().config.sessions, args.state_dir);
+  if (!sessions) {
+    actions->reset();
+    (*link).reset();
+    (void)uv_loop_close(&loop);
+    return fail(sessions.error());
+  }
+  (*sessions)->attach();
   Deliverer deliverer(&loop, **link, *spool);
   deliverer.start();
   auto settings = diag::settings_from((*link)->state());
@@ -174,10 +197,16 @@ Result<void> run_command(const RunArgs& args) {
   // tunnel still runs without it.
   auto desk = std::make_shared<local::LocalDesk>(&loop, **link, deliverer, settings);
   auto action_desk = std::make_shared<local::ActionDesk>(
-      (*actions)->catalogs(), (*actions)->executor(), (*actions)->broker());
+      (*actions)->catalogs(), (*actions)->executor(), (*actions)->broker(), seat_user);
+  auto session_desk = std::make_shared<local::SessionDesk>(**sessions, seat_user);
   auto local_server = local::LocalServer::listen(
-      &loop, args.socket, [desk, action_desk](const local::Peer& peer, v1::LocalRequest request,
-                                              local::Respond respond) {
+      &loop, args.socket, [desk, action_desk, session_desk](const local::Peer& peer,
+                                                            v1::LocalRequest request,
+                                                            local::Respond respond) {
+        if (local::SessionDesk::handles(request)) {
+          session_desk->handle(peer, request, std::move(respond));
+          return;
+        }
         if (local::ActionDesk::handles(request)) {
           action_desk->handle(peer, request, std::move(respond));
           return;
@@ -196,6 +225,7 @@ Result<void> run_command(const RunArgs& args) {
   context.deliverer = &deliverer;
   context.local = local_server ? local_server->get() : nullptr;
   context.actions = actions->get();
+  context.sessions = sessions->get();
   for (auto [handle, signum] : {std::pair{&context.sigterm, SIGTERM}, {&context.sigint, SIGINT}}) {
     uv_signal_init(&loop, handle);
     handle->data = &context;
@@ -213,9 +243,12 @@ Result<void> run_command(const RunArgs& args) {
       std::signal(SIGTERM, SIG_IGN);
       std::signal(SIGINT, SIG_IGN);
     };
-    context.closing = context.local != nullptr ? 3 : 2;
+    context.closing = context.local != nullptr ? 4 : 3;
     context.deliverer->close(closed_one);
     if (context.local != nullptr) context.local->close(closed_one);
+    // Sessions first: their consent requests are withdrawn before the
+    // broker refuses what is left.
+    context.sessions->close(closed_one);
     context.actions->close(closed_one);
   });
   (*link)->start();
@@ -224,6 +257,7 @@ Result<void> run_command(const RunArgs& args) {
   int exit_code = (*link)->exit_code();
   std::string exit_message = (*link)->exit_message();
   if (local_server) local_server->reset();
+  sessions->reset();
   actions->reset();
   link->reset();
   if (uv_loop_close(&loop) != 0) {

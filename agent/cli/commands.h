@@ -205,4 +205,33 @@ struct FixArgs {
 // "action_failed" after the output.
 [[nodiscard]] Result<std::string> fix_command(const FixArgs& args);
 
+// --- remote sessions (session_commands.cpp, docs/sessions.md), through
+// the daemon's local socket; for the seat user and root. Errors: the
+// daemon's ("forbidden", "not_found") and the socket's.
+
+struct SessionsArgs {
+  std::filesystem::path socket;
+  bool json = false;
+};
+// The active sessions: who, why, what, since when.
+[[nodiscard]] Result<std::string> sessions_command(const SessionsArgs& args);
+
+struct EndArgs {
+  std::filesystem::path socket;
+  std::string session;  // "": every active session
+  std::string reason;
+  bool json = false;
+};
+// Ends one session (or all) at once; the technician is told.
+[[nodiscard]] Result<std::string> end_command(const EndArgs& args);
+
+struct AuditArgs {
+  std::filesystem::path socket;
+  unsigned last = 100;
+  bool json = false;
+};
+// The local session audit, newest last, and whether its chain verifies
+// (an error "audit_broken" naming the first bad entry when it does not).
+[[nodiscard]] Result<std::string> audit_command(const AuditArgs& args);
+
 }  // namespace helpline::agent

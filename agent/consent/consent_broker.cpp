@@ -26,8 +26,8 @@ ConsentBroker::ConsentBroker(uv_loop_t* loop, ConsentOptions options)
     : loop_(loop), options_(std::move(options)) {
   if (!options_.logged_in_user) options_.logged_in_user = &actions::active_session_user;
   if (!options_.notify) {
-    options_.notify = [loop](const actions::ConsentRequest& request) {
-      notify_desktop(loop, request);
+    options_.notify = [loop](const actions::ConsentRequest& request, bool inform_only) {
+      notify_desktop(loop, request, inform_only);
     };
   }
   if (!options_.clock) options_.clock = unix_now_ms;
@@ -65,10 +65,37 @@ void ConsentBroker::ask(const actions::ConsentRequest& request, actions::Consent
   uv_timer_start(&entry->timer, &ConsentBroker::on_timer,
                  static_cast<std::uint64_t>(options_.timeout.count()), 0);
   std::string id = entry->pending.id;
-  spdlog::info("consent {}: {} asks to run {} (ticket {}); waiting for the user", id,
-               request.requested_by, request.action_id, request.ticket_id);
+  spdlog::info("consent {}: {}; waiting for the user", id, describe_request(request));
   entries_.emplace(id, std::move(entry));
-  options_.notify(request);
+  options_.notify(request, false);
+}
+
+void ConsentBroker::inform(const actions::ConsentRequest& request) {
+  spdlog::info("told the user: {}", describe_request(request));
+  options_.notify(request, true);
+}
+
+void ConsentBroker::withdraw_session(std::string_view session_id, const std::string& reason) {
+  std::vector<std::string> ids;
+  for (const auto& [id, entry] : entries_) {
+    if (entry->pending.request.kind == "session" && entry->pending.request.session_id == session_id) {
+      ids.push_back(id);
+    }
+  }
+  for (const auto& id : ids) settle(id, false, reason);
+}
+
+std::string describe_request(const actions::ConsentRequest& request) {
+  std::string ticket =
+      request.ticket_id != 0 ? " for ticket HL-" + std::to_string(request.ticket_id) : "";
+  if (request.kind == "session") {
+    std::string caps;
+    for (const auto& c : request.capabilities) caps += (caps.empty() ? "" : ", ") + c;
+    return request.requested_by + " asks for a remote session (" + caps +
+           (request.as_root ? "; shell as root" : "") + ")" + ticket + ": " + request.reason;
+  }
+  return request.requested_by + " asks to run \"" + request.title + "\" (" + request.action_id +
+         ")" + ticket;
 }
 
 std::vector<Pending> ConsentBroker::pending() const {
@@ -92,7 +119,8 @@ Result<void> ConsentBroker::answer(std::string_view id, bool approve, std::uint3
   }
   spdlog::info("consent {}: {} by {} (uid {})", it->first, approve ? "approved" : "denied", user,
                uid);
-  settle(it->first, approve, approve ? "" : "declined by " + std::string(user));
+  settle(it->first, approve,
+         (approve ? "approved by " : "declined by ") + std::string(user));
   return {};
 }
 

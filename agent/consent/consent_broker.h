@@ -42,9 +42,10 @@ struct ConsentOptions {
   std::chrono::milliseconds timeout = kDefaultTimeout;
   // The user of the active seat session; unset: actions::active_session_user.
   std::function<std::optional<std::string>()> logged_in_user;
-  // Tells the desktop user about a new request; unset: notify_desktop().
-  // Tests set a no-op.
-  std::function<void(const actions::ConsentRequest&)> notify;
+  // Tells the desktop user about a new request (inform_only: about a
+  // session that started without asking); unset: notify_desktop(). Tests
+  // set a no-op.
+  std::function<void(const actions::ConsentRequest&, bool inform_only)> notify;
   std::function<UnixMillis()> clock = unix_now_ms;
 };
 
@@ -63,7 +64,14 @@ struct Pending {
 // Best effort: runs `notify-send` (argv, no shell) as the logged-in seat
 // user on their session bus when there is a desktop session
 // (/run/user/<uid>/bus exists) and notify-send is installed. Never fails.
-void notify_desktop(uv_loop_t* loop, const actions::ConsentRequest& request);
+// `inform_only`: the request was not asked but announced (a session under
+// the "notify" policy): the text says how to end it instead of answering.
+void notify_desktop(uv_loop_t* loop, const actions::ConsentRequest& request,
+                    bool inform_only = false);
+
+// The one line that tells the user what is asked: "alice asks to run ..." or
+// "alice asks for a remote session (shell, files) for ticket HL-3: ...".
+[[nodiscard]] std::string describe_request(const actions::ConsentRequest& request);
 
 class ConsentBroker {
  public:
@@ -76,6 +84,15 @@ class ConsentBroker {
   // out or closed. Above kMaxPending the request is refused at once.
   void ask(const actions::ConsentRequest& request, actions::ConsentAnswer answer);
   [[nodiscard]] actions::ConsentHook hook();
+
+  // Tells the person at the machine about something that did not need an
+  // answer (notify-send where available).
+  void inform(const actions::ConsentRequest& request);
+
+  // Who is logged in at the seat now (nullopt: nobody), as configured.
+  [[nodiscard]] std::optional<std::string> seat_user() const { return options_.logged_in_user(); }
+  // Refuses the pending requests of a session (it was withdrawn).
+  void withdraw_session(std::string_view session_id, const std::string& reason);
 
   // Oldest first.
   [[nodiscard]] std::vector<Pending> pending() const;

@@ -26,7 +26,7 @@ constexpr std::chrono::milliseconds kNotifyTimeout{5000};
 
 }  // namespace
 
-void notify_desktop(uv_loop_t* loop, const actions::ConsentRequest& request) {
+void notify_desktop(uv_loop_t* loop, const actions::ConsentRequest& request, bool inform_only) {
   auto user = actions::active_session_user();
   if (!user || !exists(kNotifySend)) return;
   long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -42,11 +42,11 @@ void notify_desktop(uv_loop_t* loop, const actions::ConsentRequest& request) {
   if (!exists(bus)) return;
   actions::SpawnSpec spec;
   spec.program = kNotifySend;
-  std::string body = request.requested_by + " asks to run \"" + request.title + "\"" +
-                     (request.ticket_id != 0 ? " for ticket HL-" + std::to_string(request.ticket_id)
-                                             : std::string()) +
-                     ". Answer with: helpline-agent consent";
-  spec.argv = {kNotifySend, "--app-name=Helpline", "--urgency=critical", "Helpline: approval needed",
+  std::string body = describe_request(request) +
+                     (inform_only ? ". It has started; end it at any time with: helpline-agent end"
+                                  : ". Answer with: helpline-agent consent");
+  spec.argv = {kNotifySend, "--app-name=Helpline", "--urgency=critical",
+               inform_only ? "Helpline: remote session started" : "Helpline: approval needed",
                body};
   spec.env = {"DBUS_SESSION_BUS_ADDRESS=unix:path=" + bus, "HOME=" + std::string(found->pw_dir),
               "PATH=/usr/bin:/bin"};

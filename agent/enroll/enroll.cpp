@@ -261,7 +261,14 @@ Result<Enrollment> enroll(const EnrollOptions& options, uv_loop_t* loop) {
   if (previous) {
     state.config.heartbeat = previous->heartbeat;
     state.config.proxy = previous->proxy;
+    state.config.sessions = previous->sessions;
   }
+  // The group's consent policy is pinned; enrolling again never weakens a
+  // pin this machine already has (docs/sessions.md).
+  auto relay_policy = ::helpline::session::parse_policy(response->consent_policy());
+  ::helpline::session::Policy pinned = relay_policy ? *relay_policy : ::helpline::session::Policy::kPrompt;
+  state.config.sessions.consent_policy =
+      previous ? ::helpline::session::stricter(previous->sessions.consent_policy, pinned) : pinned;
   state.key_pem = std::move(*key_pem);
   state.cert_pem = response->certificate_pem();
   state.ca_pem = response->ca_certificate_pem();

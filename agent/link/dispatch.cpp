@@ -143,6 +143,19 @@ Result<std::uint32_t> ChannelRegistry::open(std::uint64_t epoch, std::string kin
   return *id;
 }
 
+void ChannelRegistry::reap() {
+  wire::Multiplexer* mux = mux_ ? mux_() : nullptr;
+  for (auto it = handlers_.begin(); it != handlers_.end();) {
+    if (mux == nullptr || !mux->is_open(it->first)) {
+      auto gone = std::move(it->second);
+      it = handlers_.erase(it);
+      gone.reset();
+    } else {
+      ++it;
+    }
+  }
+}
+
 void ChannelRegistry::drop_all(std::string_view reason) {
   ++epoch_;
   auto handlers = std::move(handlers_);

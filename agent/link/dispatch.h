@@ -126,6 +126,11 @@ class ChannelRegistry {
   // kUnsupportedChannelKind.
   void route(const wire::MuxEvent& event, wire::Multiplexer& mux);
 
+  // Drops the handlers whose stream is no longer open because they reset
+  // it themselves outside an event (e.g. a session that ended). Call it
+  // from outside every handler callback.
+  void reap();
+
   // The link is gone: each handler hears on_reset(reason) and is dropped.
   void drop_all(std::string_view reason);
 

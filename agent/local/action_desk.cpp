@@ -6,17 +6,6 @@
 
 namespace helpline::agent::local {
 
-namespace {
-
-[[nodiscard]] v1::LocalResponse refusal(std::string code, std::string message) {
-  v1::LocalResponse response;
-  response.mutable_error()->set_code(std::move(code));
-  response.mutable_error()->set_message(std::move(message));
-  return response;
-}
-
-}  // namespace
-
 ActionDesk::ActionDesk(actions::CatalogStore& catalogs, actions::Executor& executor,
                        consent::ConsentBroker& broker,
                        std::function<std::optional<std::string>()> seat_user)
@@ -52,6 +41,11 @@ void ActionDesk::handle(const Peer& peer, const v1::LocalRequest& request, Respo
         for (const std::string& arg : p.request.argv) out->add_argv(arg);
         out->set_asked_at_ms(p.asked_at);
         out->set_expires_at_ms(p.expires_at);
+        out->set_kind(p.request.kind);
+        out->set_session_id(p.request.session_id);
+        out->set_reason(p.request.reason);
+        for (const std::string& c : p.request.capabilities) out->add_capabilities(c);
+        out->set_as_root(p.request.as_root);
       }
       respond(std::move(response));
       return;

@@ -12,13 +12,6 @@ namespace {
 
 constexpr std::chrono::milliseconds kRelayTimeout{30'000};
 
-[[nodiscard]] v1::LocalResponse refusal(std::string code, std::string message) {
-  v1::LocalResponse response;
-  response.mutable_error()->set_code(std::move(code));
-  response.mutable_error()->set_message(std::move(message));
-  return response;
-}
-
 // Why `text` does not fit `field`, or "".
 [[nodiscard]] std::string check_text(std::string_view field, const std::string& text,
                                      std::size_t max, bool required) {
@@ -148,6 +141,9 @@ void LocalDesk::handle(const Peer& peer, v1::LocalRequest request, Respond respo
     case v1::LocalRequest::kConsentAnswer:
     case v1::LocalRequest::kFixes:
     case v1::LocalRequest::kFix:
+    case v1::LocalRequest::kSessions:  // served by SessionDesk (session_desk.h)
+    case v1::LocalRequest::kEndSession:
+    case v1::LocalRequest::kAudit:
     case v1::LocalRequest::KIND_NOT_SET:
       break;
   }

@@ -13,6 +13,13 @@
 
 namespace helpline::agent::local {
 
+v1::LocalResponse refusal(std::string code, std::string message) {
+  v1::LocalResponse response;
+  response.mutable_error()->set_code(std::move(code));
+  response.mutable_error()->set_message(std::move(message));
+  return response;
+}
+
 namespace {
 
 [[nodiscard]] Error socket_error(const std::filesystem::path& path, const std::string& why) {

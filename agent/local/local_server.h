@@ -31,6 +31,9 @@ inline constexpr std::size_t kMaxConnections = 32;
 using Respond = std::function<void(v1::LocalResponse response)>;
 using Handler = std::function<void(const Peer& peer, v1::LocalRequest request, Respond respond)>;
 
+// A response carrying only LocalResponse.error{code, message}.
+[[nodiscard]] v1::LocalResponse refusal(std::string code, std::string message);
+
 class LocalServer {
  public:
   // Creates the socket's directory (0755) if missing, replaces a stale

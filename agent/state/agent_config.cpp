@@ -146,12 +146,12 @@ Result<AgentConfig> parse_agent_config(std::string_view toml_text) {
   }
 
   static const std::set<std::string, std::less<>> kKnown = {
-      "relay", "ca_pin", "device_id", "group", "enrolled_at", "heartbeat", "proxy", "collect"};
+      "relay", "ca_pin", "device_id", "group", "enrolled_at", "heartbeat", "proxy", "collect", "sessions"};
   for (const auto& [key, node] : table) {
     if (kKnown.count(key.str()) == 0) {
       return bad_field(key.str(),
                        "unknown key (expected one of relay, ca_pin, device_id, group, "
-                       "enrolled_at, heartbeat, proxy, [collect])");
+                       "enrolled_at, heartbeat, proxy, [collect], [sessions])");
     }
   }
 
@@ -224,6 +224,11 @@ Result<AgentConfig> parse_agent_config(std::string_view toml_text) {
     if (!collect) return fail(collect.error());
     config.collect = std::move(*collect);
   }
+  if (const toml::node* node = table.get("sessions"); node != nullptr) {
+    auto sessions = detail::parse_sessions_table(*node);
+    if (!sessions) return fail(sessions.error());
+    config.sessions = std::move(*sessions);
+  }
   return config;
 }
 
@@ -244,6 +249,7 @@ std::string render_agent_config(const AgentConfig& config) {
   if (config.proxy) out += "proxy = " + toml_string(*config.proxy) + "\n";
   // A table comes after every top-level key.
   out += detail::render_collect_table(config.collect);
+  out += detail::render_sessions_table(config.sessions);
   return out;
 }
 

@@ -27,6 +27,7 @@
 
 #include "common/core/result.h"
 #include "common/core/time_format.h"
+#include "common/session/session.h"
 
 namespace helpline::agent {
 
@@ -73,6 +74,31 @@ inline constexpr std::size_t kMaxRedactPatterns = 64;
 inline constexpr std::size_t kMaxCollectLogEntries = 100000;
 inline constexpr std::size_t kMaxCollectTopProcesses = 1000;
 
+// The optional [sessions] table of agent.toml: what remote sessions may do
+// on this machine (docs/sessions.md). The relay cannot change any of it.
+struct SessionsConfig {
+  // The pinned consent policy: the agent applies the stricter of this and
+  // what the relay says per session. Written at enrollment from the group's
+  // policy; "prompt" when absent.
+  ::helpline::session::Policy consent_policy = ::helpline::session::Policy::kPrompt;
+  bool allow_root_shell = false;   // a technician (l3+) may ask for a root shell
+  std::vector<std::string> file_roots{"/home", "/tmp"};  // where pull/push may go
+  std::uint64_t max_file_bytes = 1ull << 30;
+  std::vector<std::uint32_t> forward_ports{5900, 3389};  // loopback ports a forward may reach
+  std::chrono::seconds idle_timeout{900};  // no traffic this long ends the session
+  std::optional<std::string> shell;        // absolute path; unset: the user's login shell
+  // TEST ONLY: who counts as logged in at the seat, instead of asking
+  // systemd-logind ("" = nobody). Consent answers, the shell's account and
+  // "no user logged in" all follow it. Logged as a warning at every start;
+  // never written by enrollment or the installers.
+  std::optional<std::string> test_seat_user;
+
+  friend bool operator==(const SessionsConfig&, const SessionsConfig&) = default;
+};
+
+inline constexpr std::size_t kMaxFileRoots = 32;
+inline constexpr std::size_t kMaxForwardPorts = 64;
+
 // The contents of agent.toml.
 struct AgentConfig {
   Endpoint relay;
@@ -85,6 +111,7 @@ struct AgentConfig {
   // environment and connect directly), or unset (use the environment).
   std::optional<std::string> proxy;
   CollectConfig collect;
+  SessionsConfig sessions;
 };
 
 // Errors: "bad_config" with "agent.toml: <field>: <what is wrong>"; unknown

@@ -23,4 +23,9 @@ namespace helpline::agent::detail {
 // "[collect]\n..." or "" when `config` holds only defaults.
 [[nodiscard]] std::string render_collect_table(const CollectConfig& config);
 
+// The [sessions] table. Errors: "bad_config" naming "sessions.<key>".
+[[nodiscard]] Result<SessionsConfig> parse_sessions_table(const toml::node& node);
+// "[sessions]\n..." with the keys that differ from the defaults, or "".
+[[nodiscard]] std::string render_sessions_table(const SessionsConfig& config);
+
 }  // namespace helpline::agent::detail

@@ -10,6 +10,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
 namespace helpline::relay::api {
@@ -126,7 +127,20 @@ asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
       request.remote = remote;
       auto query = parse_query(question == std::string_view::npos ? std::string_view()
                                                                   : target.substr(question + 1));
-      if (query) {
+      if (query && beast::websocket::is_upgrade(message)) {
+        // A WebSocket (remote session streams): the connection is handed
+        // over for good once the route accepts it.
+        request.query = std::move(*query);
+        auto upgrade = router_.match_websocket(request);
+        if (upgrade.handler != nullptr) {
+          spdlog::debug("API {} WebSocket {}", remote, request.path);
+          co_await serve_websocket(std::move(stream), std::move(message), request,
+                                   *upgrade.handler);
+          co_return;
+        }
+        response = std::move(*upgrade.refusal);
+        keep_alive = false;
+      } else if (query) {
         request.query = std::move(*query);
         response = co_await router_.dispatch(request);
       } else {
@@ -148,6 +162,31 @@ asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
   }
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
   co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> ApiServer::serve_websocket(net::TlsStream stream,
+                                                http::request<http::string_body> upgrade,
+                                                ApiRequest& request,
+                                                const WebSocketHandler& handler) {
+  net::WebSocket ws(std::move(stream));
+  // Beast's own timeouts from here on: pings keep an idle session alive and
+  // find a technician whose connection vanished.
+  beast::get_lowest_layer(ws).expires_never();
+  beast::websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = kHandshakeTimeout;
+  timeouts.idle_timeout = kIdleTimeout;
+  timeouts.keep_alive_pings = true;
+  ws.set_option(timeouts);
+  ws.set_option(beast::websocket::stream_base::decorator([](beast::websocket::response_type& r) {
+    r.set(http::field::server, "helpline-relay/" HELPLINE_VERSION);
+  }));
+  boost::system::error_code ec;
+  co_await ws.async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    spdlog::debug("API client {}: WebSocket handshake failed: {}", request.remote, ec.message());
+    co_return;
+  }
+  co_await handler(request, ws);
 }
 
 }  // namespace helpline::relay::api

@@ -16,7 +16,11 @@
 #include "common/core/host_port.h"
 #include "common/core/result.h"
 #include "common/tls/tls.h"
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
 #include "server/api/router.h"
+#include "server/net/websocket.h"
 
 namespace helpline::relay::api {
 
@@ -32,6 +36,9 @@ class ApiServer {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> serve_websocket(
+      net::TlsStream stream, boost::beast::http::request<boost::beast::http::string_body> upgrade,
+      ApiRequest& request, const WebSocketHandler& handler);
 
   boost::asio::io_context& io_;
   Router& router_;

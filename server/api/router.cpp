@@ -103,6 +103,27 @@ std::optional<ApiResponse> parse_body(const ApiRequest& request,
   return error_response(400, "bad_request", parsed.error().message, parsed.error().field);
 }
 
+namespace {
+
+// Whether `path` matches `pattern` ("{name}" segments match anything and
+// are collected into `params`).
+[[nodiscard]] bool match_segments(const std::vector<std::string>& pattern,
+                                  const std::vector<std::string>& path,
+                                  std::map<std::string, std::string>& params) {
+  if (pattern.size() != path.size()) return false;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const auto& want = pattern[i];
+    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      params[want.substr(1, want.size() - 2)] = path[i];
+    } else if (want != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void Router::add(http::verb method, std::string pattern, std::optional<Role> min_role,
                  Handler handler) {
   routes_.push_back(Route{method, split_path(pattern), min_role, std::move(handler)});
@@ -114,42 +135,61 @@ boost::asio::awaitable<ApiResponse> Router::dispatch(ApiRequest& request) {
   for (auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
-    bool match = true;
-    for (std::size_t i = 0; i < segments.size() && match; ++i) {
-      const auto& want = route.segments[i];
-      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-        params[want.substr(1, want.size() - 2)] = segments[i];
-      } else {
-        match = want == segments[i];
-      }
-    }
-    if (!match) continue;
+    if (!match_segments(route.segments, segments, params)) continue;
     path_matched = true;
     if (route.method != request.method) continue;
     request.params = std::move(params);
     if (route.min_role) {
-      if (request.bearer.empty()) {
-        co_return error_response(401, "unauthorized",
-                                 "log in first: this call needs a bearer token");
-      }
-      auto user = store_.user_for_api_token(auth::token_hash(request.bearer), unix_now_ms());
-      if (!user) co_return error_response(user.error());
-      if (!user->has_value()) {
-        co_return error_response(401, "unauthorized",
-                                 "the token is unknown or expired; log in again");
-      }
-      if ((*user)->role < *route.min_role) {
-        co_return error_response(403, "forbidden",
-                                 "role '" + std::string(to_string((*user)->role)) +
-                                     "' may not do this; it needs '" +
-                                     to_string(*route.min_role) + "' or higher");
-      }
-      request.user = std::move(**user);
+      if (auto refused = authenticate(request, *route.min_role)) co_return std::move(*refused);
     }
     co_return co_await route.handler(request);
   }
   if (path_matched) co_return error_response(405, "method_not_allowed", "method not allowed here");
   co_return error_response(404, "not_found", "no such API path: " + request.path);
+}
+
+std::optional<ApiResponse> Router::authenticate(ApiRequest& request, Role min_role) {
+  if (request.bearer.empty()) {
+    return error_response(401, "unauthorized", "log in first: this call needs a bearer token");
+  }
+  auto user = store_.user_for_api_token(auth::token_hash(request.bearer), unix_now_ms());
+  if (!user) return error_response(user.error());
+  if (!user->has_value()) {
+    return error_response(401, "unauthorized", "the token is unknown or expired; log in again");
+  }
+  if ((*user)->role < min_role) {
+    return error_response(403, "forbidden",
+                          "role '" + std::string(to_string((*user)->role)) +
+                              "' may not do this; it needs '" + to_string(min_role) +
+                              "' or higher");
+  }
+  request.user = std::move(**user);
+  return std::nullopt;
+}
+
+void Router::add_websocket(std::string pattern, Role min_role, UpgradeCheck check,
+                           WebSocketHandler handler) {
+  websocket_routes_.push_back(
+      WebSocketRoute{split_path(pattern), min_role, std::move(check), std::move(handler)});
+}
+
+Router::Upgrade Router::match_websocket(ApiRequest& request) {
+  auto segments = split_path(request.path);
+  for (auto& route : websocket_routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> params;
+    if (!match_segments(route.segments, segments, params)) continue;
+    if (request.method != boost::beast::http::verb::get) {
+      return {error_response(405, "method_not_allowed", "a WebSocket upgrade is a GET"), nullptr};
+    }
+    request.params = std::move(params);
+    if (auto refused = authenticate(request, route.min_role)) return {std::move(refused), nullptr};
+    if (route.check) {
+      if (auto refused = route.check(request)) return {std::move(refused), nullptr};
+    }
+    return {std::nullopt, &route.handler};
+  }
+  return {error_response(404, "not_found", "no WebSocket at " + request.path), nullptr};
 }
 
 }  // namespace helpline::relay::api

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/core/result.h"
+#include "server/net/websocket.h"
 #include "server/store/store.h"
 
 namespace helpline::relay::api {
@@ -50,6 +51,13 @@ struct ApiResponse {
                                                     google::protobuf::Message& message);
 
 using Handler = std::function<boost::asio::awaitable<ApiResponse>(ApiRequest&)>;
+// Serves a WebSocket the listener accepted for an upgrade request (GET);
+// returns when the connection is done.
+using WebSocketHandler =
+    std::function<boost::asio::awaitable<void>(ApiRequest&, net::WebSocket&)>;
+// Checks an upgrade request before the handshake is answered (so a refusal
+// is a plain HTTP error); nullopt: go ahead.
+using UpgradeCheck = std::function<std::optional<ApiResponse>(ApiRequest&)>;
 
 class Router {
  public:
@@ -61,6 +69,18 @@ class Router {
 
   [[nodiscard]] boost::asio::awaitable<ApiResponse> dispatch(ApiRequest& request);
 
+  // A WebSocket route (upgrade of a GET): authenticated and role-checked
+  // like add(), then `check`, then the handshake, then `handler`.
+  void add_websocket(std::string pattern, Role min_role, UpgradeCheck check,
+                     WebSocketHandler handler);
+  // For an upgrade request: the handler to run after the handshake, or the
+  // HTTP refusal to send instead (401, 403, 404, the check's).
+  struct Upgrade {
+    std::optional<ApiResponse> refusal;
+    const WebSocketHandler* handler = nullptr;
+  };
+  [[nodiscard]] Upgrade match_websocket(ApiRequest& request);
+
  private:
   struct Route {
     boost::beast::http::verb method;
@@ -69,8 +89,18 @@ class Router {
     Handler handler;
   };
 
+  struct WebSocketRoute {
+    std::vector<std::string> segments;
+    Role min_role;
+    UpgradeCheck check;
+    WebSocketHandler handler;
+  };
+  // Sets request.user, or returns the 401/403 to send.
+  [[nodiscard]] std::optional<ApiResponse> authenticate(ApiRequest& request, Role min_role);
+
   Store& store_;
   std::vector<Route> routes_;
+  std::vector<WebSocketRoute> websocket_routes_;
 };
 
 // Splits "a=1&b=x%20y" into decoded pairs. Errors: "bad_request".

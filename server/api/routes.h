@@ -10,6 +10,13 @@
 #include "server/store/store.h"
 #include "server/tunnel/tunnel.h"
 
+namespace helpline::relay::sessions {
+class SessionService;
+}
+namespace helpline::relay::audit {
+class AuditLog;
+}
+
 namespace helpline::relay::api {
 
 // What the handlers reach. All references outlive the router.
@@ -19,6 +26,8 @@ struct ApiContext {
   const RelayConfig& config;
   blobs::BlobStore& blobs;  // bundles received from agents
   helpdesk::HelpdeskService& helpdesk;  // tickets
+  sessions::SessionService* sessions = nullptr;  // remote sessions; null: unavailable
+  audit::AuditLog* audit = nullptr;              // the audit log; null: unavailable
 };
 
 void register_session_routes(Router& router, ApiContext& context);   // login, logout, health
@@ -29,6 +38,7 @@ void register_diag_routes(Router& router, ApiContext& context);      // diagnost
 void register_ticket_routes(Router& router, ApiContext& context);    // helpdesk tickets
 void register_stats_routes(Router& router, ApiContext& context);     // helpdesk statistics
 void register_action_routes(Router& router, ApiContext& context);    // action catalog, actions
+void register_remote_session_routes(Router& router, ApiContext& context);  // sessions, audit
 
 inline void register_all_routes(Router& router, ApiContext& context) {
   register_session_routes(router, context);
@@ -39,6 +49,7 @@ inline void register_all_routes(Router& router, ApiContext& context) {
   register_ticket_routes(router, context);
   register_stats_routes(router, context);
   register_action_routes(router, context);
+  register_remote_session_routes(router, context);
 }
 
 // A name for a user or group: 1..64 of [A-Za-z0-9._-]. Returns why not, or "".

@@ -31,19 +31,6 @@ struct ListArgs {
   std::string device;
 };
 
-// "HL-12" or "12". Errors: "bad_value".
-[[nodiscard]] Result<std::int64_t> parse_ticket(std::string_view text) {
-  if (text.size() > 3 && (text.substr(0, 3) == "HL-" || text.substr(0, 3) == "hl-")) {
-    text.remove_prefix(3);
-  }
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    return fail("bad_value", "--ticket: '" + std::string(text) + "' is not a ticket id (HL-12)");
-  }
-  return id;
-}
-
 int cmd_action_run(const RunArgs& args, const Output& out) {
   v1::api::RunActionRequest request;
   request.set_action(args.action);
@@ -127,6 +114,18 @@ int cmd_action_list(const ListArgs& args, const Output& out) {
 }
 
 }  // namespace
+
+Result<std::int64_t> parse_ticket(std::string_view text) {
+  if (text.size() > 3 && (text.substr(0, 3) == "HL-" || text.substr(0, 3) == "hl-")) {
+    text.remove_prefix(3);
+  }
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+    return fail("bad_value", "--ticket: '" + std::string(text) + "' is not a ticket id (HL-12)");
+  }
+  return id;
+}
 
 std::function<std::optional<int>()> add_action_commands(CLI::App& app, Output& out) {
   auto run_args = std::make_shared<RunArgs>();

@@ -35,6 +35,10 @@ class ApiClient {
                                        std::string_view body = {},
                                        std::chrono::seconds timeout = std::chrono::seconds(60));
 
+  [[nodiscard]] const Url& url() const { return url_; }
+  [[nodiscard]] const std::string& ca_pin() const { return ca_pin_; }
+  [[nodiscard]] const std::string& token() const { return token_; }
+
  private:
   Url url_;
   std::string ca_pin_;

@@ -26,6 +26,9 @@ struct Output {
 int report_failure(const Error& error);
 int report_failure(const std::string& message);
 
+// A ticket id from "HL-12" or "12" (--ticket). Errors: "bad_value".
+[[nodiscard]] Result<std::int64_t> parse_ticket(std::string_view text);
+
 // A logged-in client from the config file.
 [[nodiscard]] Result<ApiClient> logged_in_client();
 
@@ -82,6 +85,12 @@ std::function<std::optional<int>()> add_catalog_commands(CLI::App& admin, Output
 // `helpline action run|list` (action_commands.cpp): adds them to `app`; the
 // returned function runs the one chosen, or returns std::nullopt.
 std::function<std::optional<int>()> add_action_commands(CLI::App& app, Output& out);
+
+// `helpline session ...`, `helpline audit ...` and `helpline admin
+// session-policy` (remote_session_commands.cpp): remote sessions and the
+// audit log. Returns the function that runs the one chosen, or nullopt.
+std::function<std::optional<int>()> add_session_commands(CLI::App& app, CLI::App& admin,
+                                                         Output& out);
 
 // `helpline diag ...` (diag_commands.cpp): remote diagnostics.
 struct DiagCollectArgs {

@@ -28,6 +28,9 @@
 #include "server/store/store.h"
 #include "server/intake/delivery_service.h"
 #include "server/tunnel/tunnel.h"
+#include "server/tunnel/agent_request_router.h"
+#include "server/audit/audit_log.h"
+#include "server/sessions/sessions.h"
 
 namespace helpline::relay {
 
@@ -166,12 +169,21 @@ Result<void> serve_relay(const ServeOptions& options) {
   Tunnel tunnel(io, **store, *ca, *config);
   tunnel.set_device_desk(&helpdesk_service);
   intake::DeliveryService deliveries(**store, **blob_store, tunnel);
-  tunnel.set_agent_requests(&deliveries);
+  // Remote sessions and their audit log (docs/sessions.md).
+  auto audit_log = audit::AuditLog::open(dir / audit::kAuditFile, **store);
+  if (!audit_log) return fail(audit_log.error());
+  sessions::SessionService session_service(io, **store, tunnel, **blob_store, **audit_log);
+  AgentRequestRouter agent_requests;
+  agent_requests.set_fallback(&deliveries);
+  agent_requests.route(v1::Request::kSessionEnded, &session_service);
+  tunnel.set_agent_requests(&agent_requests);
   auto agent_at = tunnel.listen(config->agent_listen);
   if (!agent_at) return fail(agent_at.error());
 
   api::Router router(**store);
   api::ApiContext api_context{**store, tunnel, *config, **blob_store, helpdesk_service};
+  api_context.sessions = &session_service;
+  api_context.audit = audit_log->get();
   api::register_all_routes(router, api_context);
   api::ApiServer api_server(io, router, config->max_body);
   auto api_at = api_server.listen(config->api_listen, ca->server_identity());
@@ -193,6 +205,7 @@ Result<void> serve_relay(const ServeOptions& options) {
     if (shutting_down) return;
     shutting_down = true;
     spdlog::info("signal {}: shutting down", signal);
+    session_service.stop();
     tunnel.stop();
     api_server.stop();
     helpdesk_service.stop_sweep();

@@ -410,6 +410,7 @@ void AgentSession::shut_down() {
   expected_streams_.clear();
   expected_uploads_.clear();
   abort_streams(Error{"device_offline", "the link to device " + device_id_ + " closed"});
+  abort_relay_streams(Error{"device_offline", "the link to device " + device_id_ + " closed"});
   if (registered_) {
     registered_ = false;
     context_.on_offline(this);

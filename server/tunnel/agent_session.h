@@ -28,6 +28,7 @@
 #include "common/tls/tls.h"
 #include "common/wire/wire.h"
 #include "helpline/v1/tunnel.pb.h"
+#include "server/tunnel/relay_stream.h"
 #include "server/tunnel/stream_sink.h"
 
 namespace helpline::relay {
@@ -61,6 +62,21 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   // Stops expecting it (the handler gave up or finished); an open stream
   // is not affected.
   void forget_upload(std::uint64_t request_id) { expected_uploads_.erase(request_id); }
+
+  // --- streams the relay opens (agent_session_channels.cpp) ---
+  // Opens a stream of `kind` to the agent; its events go to `handler`.
+  // Errors: "device_offline", the multiplexer's ("channel_limit").
+  [[nodiscard]] Result<std::uint32_t> open_stream(std::string kind, std::string metadata,
+                                                  std::shared_ptr<RelayStream> handler);
+  // As wire::Multiplexer::write: fewer bytes than given when the channel's
+  // send buffer is full; on_writable() follows.
+  [[nodiscard]] Result<std::size_t> stream_write(std::uint32_t channel, std::string_view data);
+  void stream_consume(std::uint32_t channel, std::size_t n);
+  // Half close after the queued data.
+  [[nodiscard]] Result<void> stream_close(std::uint32_t channel);
+  // Drops the stream at once; the handler hears nothing more.
+  void stream_reset(std::uint32_t channel, std::string reason);
+  [[nodiscard]] std::size_t stream_queued(std::uint32_t channel) const;
 
   // Sends Goodbye{code, message}, flushes what is queued (bounded) and closes.
   void close(std::string code, std::string message);
@@ -96,6 +112,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void on_stream_open(const wire::MuxEvent& event);
   void end_stream(std::uint32_t channel, const Error& why, bool reset);
   void abort_streams(const Error& why);
+  // Relay-opened streams: true when `event` was for one of them.
+  bool route_relay_stream(const wire::MuxEvent& event);
+  void release_relay_stream(std::uint32_t channel);
+  void abort_relay_streams(const Error& why);
   void fail_link(const std::string& code, const std::string& message);
   void shut_down();
   void wake_writer();
@@ -121,6 +141,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::map<std::uint32_t, std::shared_ptr<StreamSink>> streams_;           // by channel
   std::map<std::uint64_t, std::shared_ptr<StreamSink>> expected_uploads_;  // by agent request id
   std::size_t agent_requests_running_ = 0;
+  std::map<std::uint32_t, std::shared_ptr<RelayStream>> relay_streams_;  // relay-opened, by channel
 };
 
 }  // namespace helpline::relay

@@ -19,6 +19,7 @@ namespace {
 
 void AgentSession::on_stream_event(const wire::MuxEvent& event) {
   using Kind = wire::MuxEvent::Kind;
+  if (route_relay_stream(event)) return;
   switch (event.kind) {
     case Kind::kChannelOpened:
       on_stream_open(event);

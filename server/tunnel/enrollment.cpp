@@ -1,4 +1,5 @@
 #include "server/tunnel/enrollment.h"
+#include "server/tunnel/group_policy.h"
 
 #include <spdlog/spdlog.h>
 
@@ -73,6 +74,8 @@ v1::EnrollResponse Enrollment::enroll(const v1::EnrollRequest& request, std::str
   response.set_group(stored->group);
   response.set_certificate_pem(issued->certificate_pem);
   response.set_ca_certificate_pem(ca_.ca_pem());
+  auto policy = consent_policy_of(store_, stored->group);
+  response.set_consent_policy(session::to_string(policy ? *policy : session::Policy::kPrompt));
   return response;
 }
 

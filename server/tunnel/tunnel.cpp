@@ -119,6 +119,9 @@ void Tunnel::on_online(const std::shared_ptr<AgentSession>& session) {
 }
 
 void Tunnel::on_offline(AgentSession* session) {
+  // Whatever ran over this link (remote sessions) ended with it, also when
+  // a newer link of the same device replaced it.
+  for (const auto& listener : offline_listeners_) listener(session->device_id());
   auto it = online_.find(session->device_id());
   if (it == online_.end()) return;
   auto current = it->second.lock();
@@ -129,6 +132,14 @@ void Tunnel::on_offline(AgentSession* session) {
     spdlog::error("cannot record last_seen for {}: {}", session->device_id(), r.error().to_string());
   }
   if (!stopping_) spdlog::info("agent {} offline", session->device_id());
+}
+
+std::shared_ptr<AgentSession> Tunnel::session_for(std::string_view device_id) const {
+  auto it = online_.find(std::string(device_id));
+  if (it == online_.end()) return nullptr;
+  auto session = it->second.lock();
+  if (!session || session->phase() != AgentSession::Phase::kOnline) return nullptr;
+  return session;
 }
 
 LinkInfo Tunnel::link_info(std::string_view device_id) const {

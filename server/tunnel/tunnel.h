@@ -21,6 +21,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <functional>
+#include <vector>
 
 #include "common/core/host_port.h"
 #include "common/core/result.h"
@@ -88,6 +90,14 @@ class Tunnel {
   void offer_catalog_after_hello(const std::shared_ptr<AgentSession>& session,
                                  std::uint64_t device_version);
 
+  // The live link of an online device, or nullptr.
+  [[nodiscard]] std::shared_ptr<AgentSession> session_for(std::string_view device_id) const;
+  // Called (on the io thread) after a device's link ended, also one a newer
+  // link of the same device replaced, so remote sessions over it end too.
+  void add_offline_listener(std::function<void(const std::string& device_id)> listener) {
+    offline_listeners_.push_back(std::move(listener));
+  }
+
   // Ends a device's live link (if any) with Goodbye{code, message}.
   void disconnect(std::string_view device_id, const std::string& code, const std::string& message);
 
@@ -123,6 +133,7 @@ class Tunnel {
   DeviceDesk* desk_ = nullptr;
   AgentRequests* agent_requests_ = nullptr;
   bool stopping_ = false;
+  std::vector<std::function<void(const std::string&)>> offline_listeners_;
 };
 
 }  // namespace helpline::relay

@@ -252,6 +252,18 @@ RunResult RelayFixture::agent_local(const EnrolledAgent& agent, std::vector<std:
   return agent_command(std::move(args));
 }
 
+ProcessOptions RelayFixture::cli_options(std::vector<std::string> args) const {
+  return options_for(kCliBin, std::move(args));
+}
+
+ProcessOptions RelayFixture::agent_options(std::vector<std::string> args) const {
+  return options_for(kAgentBin, std::move(args));
+}
+
+RunResult RelayFixture::run_options(ProcessOptions options) { return run(std::move(options)); }
+
+fs::path RelayFixture::agent_binary() { return kAgentBin; }
+
 RunResult RelayFixture::relay_command(std::vector<std::string> args) {
   return run(options_for(kRelayBin, std::move(args)));
 }
@@ -284,7 +296,7 @@ RunResult RelayFixture::enroll(const fs::path& state, const std::string& token,
 }
 
 EnrolledAgent RelayFixture::enroll_agent(std::string_view name) {
-  EnrolledAgent agent{path_for(name), ""};
+  EnrolledAgent agent{path_for(name), "", {}};
   EnrollToken token = create_token();
   if (token.token.empty()) return agent;
   RunResult enrolled = enroll(agent.state, token.token);

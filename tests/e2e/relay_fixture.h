@@ -51,9 +51,15 @@ struct EnrolledAgent {
   std::filesystem::path state;  // the agent's --state dir
   std::string device_id;
 
+  // Set: the daemon's socket is here instead (a directory other local
+  // users can reach, for tests that answer as another uid).
+  std::filesystem::path socket_path;
+
   // The daemon's local socket: inside its state dir, so tests never touch
   // the machine's /run/helpline.
-  [[nodiscard]] std::filesystem::path socket() const { return state / "agent.sock"; }
+  [[nodiscard]] std::filesystem::path socket() const {
+    return socket_path.empty() ? state / "agent.sock" : socket_path;
+  }
 };
 
 class RelayFixture : public ::testing::Test {
@@ -88,6 +94,14 @@ class RelayFixture : public ::testing::Test {
   // talking to that running agent.
   [[nodiscard]] RunResult agent_local(const EnrolledAgent& agent, std::vector<std::string> args);
   [[nodiscard]] RunResult relay_command(std::vector<std::string> args);
+  // The options the fixture runs a command with (scrubbed environment,
+  // the admin's CLI config), for tests that spawn it themselves
+  // (Process::spawn) or change it first; run_options() runs it to the end.
+  [[nodiscard]] helpline::testing::ProcessOptions cli_options(std::vector<std::string> args) const;
+  [[nodiscard]] helpline::testing::ProcessOptions agent_options(
+      std::vector<std::string> args) const;
+  [[nodiscard]] RunResult run_options(helpline::testing::ProcessOptions options);
+  [[nodiscard]] static std::filesystem::path agent_binary();
 
   // A fresh path inside the test's temp dir (not created).
   [[nodiscard]] std::filesystem::path path_for(std::string_view name) const;

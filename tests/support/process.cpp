@@ -105,7 +105,7 @@ Result<Process> Process::spawn(const ProcessOptions& options) {
   const int out_flags =
       O_WRONLY | O_CREAT | O_TRUNC;  // no O_CLOEXEC: these are the child's own fds
   FileActions actions;
-  if (!actions.open(STDIN_FILENO, "/dev/null", O_RDONLY) ||
+  if (!actions.open(STDIN_FILENO, or_dev_null(options.stdin_path), O_RDONLY) ||
       !actions.open(STDOUT_FILENO, or_dev_null(options.stdout_path), out_flags) ||
       !actions.open(STDERR_FILENO, or_dev_null(options.stderr_path), out_flags)) {
     return fail("spawn_failed", "cannot prepare the file actions for " + options.program.string());

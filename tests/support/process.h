@@ -1,6 +1,7 @@
 // A child process for end-to-end tests: started with posix_spawn from an
 // argv vector (never a shell), stdin from /dev/null, stdout and stderr
-// captured to files so a test can read them while or after it runs.
+// captured to files so a test can read them while or after it runs
+// (stdin may come from a file instead).
 //
 // Every wait is bounded. The destructor always kills (SIGKILL) and reaps a
 // child that is still running, so a failing test leaves no process behind.
@@ -29,6 +30,7 @@ struct ProcessOptions {
   std::vector<std::pair<std::string, std::string>> env;
   // Removed from the inherited environment (e.g. https_proxy).
   std::vector<std::string> unset_env;
+  std::filesystem::path stdin_path;   // read as standard input; empty: /dev/null
   std::filesystem::path stdout_path;  // truncated at start
   std::filesystem::path stderr_path;
 };

@@ -90,6 +90,17 @@ void FakeRelay::Connection::flush() {
   maybe_close();
 }
 
+void FakeRelay::Connection::send_raw(const v1::Frame& frame) {
+  flush();
+  if (closing_ || !tls_) return;
+  std::string bytes;
+  if (!wire::encode_frame(frame, wire::kDefaultMaxFrameSize, bytes)) return;
+  if (!tls_->send(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()))) {
+    return;
+  }
+  flush();
+}
+
 void FakeRelay::Connection::close_after_flush() {
   close_after_flush_ = true;
   flush();

@@ -28,6 +28,10 @@ class FakeRelay {
     explicit Connection(FakeRelay* relay, int index);
     // Queues a channel-0 frame and writes it.
     void send(v1::Frame frame);
+    // Writes `frame` as is, after what the multiplexer has queued, bypassing
+    // its checks: what a misbehaving relay could send (e.g. data on a
+    // channel that is already closed).
+    void send_raw(const v1::Frame& frame);
     // Writes what is queued, then closes.
     void close_after_flush();
     void flush();

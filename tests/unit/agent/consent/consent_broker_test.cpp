@@ -37,7 +37,7 @@ class ConsentBrokerTest : public ::testing::Test {
     ConsentOptions options;
     options.timeout = timeout;
     options.logged_in_user = [this] { return seat_user_; };
-    options.notify = [this](const actions::ConsentRequest&) { ++notified_; };
+    options.notify = [this](const actions::ConsentRequest&, bool) { ++notified_; };
     options.clock = [] { return UnixMillis{1000}; };
     broker_ = std::make_unique<ConsentBroker>(&loop_, std::move(options));
   }
