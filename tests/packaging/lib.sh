@@ -45,7 +45,23 @@ json_field() {
 
 port_of() { sed -n 's/.*:\([0-9]*\)$/\1/p' <<< "$1"; }
 
-dpkg_do() { DEBIAN_FRONTEND=noninteractive dpkg --force-confold "$@"; }
+# dpkg, never asking; waits (at most a minute) while another dpkg or apt on
+# this machine holds dpkg's lock instead of failing on it.
+dpkg_do() {
+  local err status
+  err=$(mktemp /tmp/helpline-packaging-dpkg.XXXXXX)
+  for _ in $(seq 1 120); do
+    status=0
+    DEBIAN_FRONTEND=noninteractive dpkg --force-confold "$@" 2> "$err" || status=$?
+    if [ "$status" -eq 0 ] || ! grep -q 'locked by another process' "$err"; then
+      break
+    fi
+    sleep 0.5
+  done
+  cat "$err" >&2
+  rm -f "$err"
+  return "$status"
+}
 
 installed() {  # PACKAGE: dpkg knows it in any state but "not-installed"
   dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null | grep -qv '^not-installed$'
@@ -276,14 +292,17 @@ keep_ports() {  # RELAY_TOML
   grep -qx "listen = \"127.0.0.1:$api_port\"" "$1" || die "cannot keep the API port in $1"
 }
 
-stop_relay() {
+# Stops a service: through systemctl, or the process run_unit started,
+# whose pid is in the variable named PIDVAR (then emptied).
+stop_service() {  # UNIT PIDVAR
   if systemd_pid1; then
-    systemctl stop helpline-relay.service
-  elif [ -n "$relay_pid" ]; then
-    stop_pid "$relay_pid"
-    relay_pid=
+    systemctl stop "$1"
+  elif [ -n "${!2}" ]; then
+    stop_pid "${!2}"
+    printf -v "$2" '%s' ''
   fi
 }
+stop_relay() { stop_service helpline-relay.service relay_pid; }
 
 start_agent() {  # UNIT FILE (the one this install uses)
   if systemd_pid1; then
@@ -294,14 +313,7 @@ start_agent() {  # UNIT FILE (the one this install uses)
   fi
 }
 
-stop_agent() {
-  if systemd_pid1; then
-    systemctl stop helpline-agent.service
-  elif [ -n "$agent_pid" ]; then
-    stop_pid "$agent_pid"
-    agent_pid=
-  fi
-}
+stop_agent() { stop_service helpline-agent.service agent_pid; }
 
 # After a package removal: its prerm must have stopped the daemon.
 expect_stopped() {  # UNIT PID
@@ -369,7 +381,7 @@ undo_machine() {
     installed "$p" && packages+=("$p")
   done
   if [ ${#packages[@]} -gt 0 ]; then
-    DEBIAN_FRONTEND=noninteractive dpkg --purge "${packages[@]}" >/dev/null 2>&1
+    dpkg_do --purge "${packages[@]}" >/dev/null 2>&1
   fi
   if [ -f /usr/lib/helpline/helpline-agent-install.sh ]; then
     sh /usr/lib/helpline/helpline-agent-install.sh --uninstall --purge >/dev/null 2>&1
