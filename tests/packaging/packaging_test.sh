@@ -141,6 +141,12 @@ relay_user=$(ps -o user= -p "$(relay_listen pid)")
 keep_ports /var/lib/helpline/relay/relay.toml
 pass "relay installed, initialised on first start (agent port $agent_port, API $api_port), running as helpline"
 
+# Idempotent: configuring again keeps the user, the data and the running relay.
+user_before=$(getent passwd helpline)
+/var/lib/dpkg/info/helpline-relay.postinst configure "$version1" < /dev/null > /dev/null
+[ "$(getent passwd helpline)" = "$user_before" ] || die "a second postinst changed the helpline user"
+wait_until 30 "the relay after a second postinst" relay_listening
+
 pin=$(json_field ca_pin < /var/lib/helpline/relay/init.json)
 HELPLINE_PASSWORD=$(json_field admin_password < /var/lib/helpline/relay/init.json) \
   helpline login --url "https://127.0.0.1:$api_port" --ca-pin "$pin" --user admin >/dev/null
