@@ -55,6 +55,9 @@ int run(int argc, char** argv) {
                          "the organisation's public key (org.pub): pin it so only catalogs it "
                          "signed are accepted");
   enroll_cmd->add_flag("--json", enroll.json, "print the result as JSON");
+  enroll_cmd->add_flag("--by-installer", enroll.by_installer,
+                       "record that a per-group installer pinned --org-key (set by "
+                       "/usr/lib/helpline/helpline-agent-enroll)");
 
   agent::RunArgs run_args;
   std::string heartbeat;

@@ -101,7 +101,9 @@ Result<std::string> enroll_command(const EnrollArgs& args) {
   if (!enrolled) return fail(enrolled.error());
   std::string key_id;
   if (!org_key_pem.empty()) {
-    auto pinned = pin_org_key(args.state_dir, org_key_pem, actions::PinSource::kEnroll);
+    auto pinned = pin_org_key(args.state_dir, org_key_pem,
+                              args.by_installer ? actions::PinSource::kInstaller
+                                                : actions::PinSource::kEnroll);
     if (!pinned) return fail(pinned.error());
     key_id = std::move(*pinned);
   }

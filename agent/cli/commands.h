@@ -31,6 +31,7 @@ struct EnrollArgs {
   std::filesystem::path org_key;  // the organisation's public key to pin; empty: none
   bool force = false;
   bool json = false;
+  bool by_installer = false;  // a per-group installer enrolls: the pin records "installer"
 };
 // "enrolled as dev_x (group G) with relay HOST:PORT\n", or one JSON object.
 [[nodiscard]] Result<std::string> enroll_command(const EnrollArgs& args);

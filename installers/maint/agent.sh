@@ -13,8 +13,8 @@ hl_configure() {
   hl_unit_enable "$hl_unit"
   # The unit only runs once enrolled (ConditionPathExists on agent.toml).
   hl_unit_start "$hl_unit" "$1"
-  if ! hl_systemd_running && [ -e "$hl_state/agent.toml" ]; then
-    hl_say "systemd is not running here: (re)start the agent yourself: helpline-agent run"
+  if [ -e "$hl_state/agent.toml" ]; then
+    hl_hint_unmanaged /usr/bin/helpline-agent "helpline-agent run --state $hl_state"
   fi
 }
 
@@ -25,6 +25,7 @@ hl_retire_helper="$hl_state/.retire/helpline-agent"
 
 hl_before_remove() {
   hl_unit_stop "$hl_unit"
+  hl_stop_unmanaged /usr/bin/helpline-agent
   if [ -e "$hl_state/agent.toml" ] && [ -x /usr/bin/helpline-agent ]; then
     mkdir -p "$hl_state/.retire" && chmod 0700 "$hl_state/.retire" &&
       cp -p /usr/bin/helpline-agent "$hl_retire_helper" || true

@@ -33,14 +33,13 @@ hl_configure() {
   hl_unit_enable "$hl_unit"
   # On the first start the unit creates the relay (helpline-relay-firststart).
   hl_unit_start "$hl_unit" "$1"
-  if ! hl_systemd_running; then
-    hl_say "systemd is not running here: start the relay yourself, as user $hl_user:" \
-      "/usr/lib/helpline/helpline-relay-firststart, then helpline-relay serve --data $hl_data"
-  fi
+  hl_hint_unmanaged /usr/bin/helpline-relay "as user $hl_user," \
+    "/usr/lib/helpline/helpline-relay-firststart, then helpline-relay serve --data $hl_data"
 }
 
 hl_before_remove() {
   hl_unit_stop "$hl_unit"
+  hl_stop_unmanaged /usr/bin/helpline-relay
 }
 
 hl_after_remove() {

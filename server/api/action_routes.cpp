@@ -8,6 +8,7 @@
 
 #include <chrono>
 
+#include "common/catalog/signing.h"
 #include "common/catalog/validate.h"
 #include "common/tls/crypto.h"
 #include "helpline/v1/action_api.pb.h"
@@ -166,6 +167,24 @@ asio::awaitable<ApiResponse> set_org_key(ApiContext& ctx, ApiRequest& request) {
   v1::api::OrgKeyInfo out;
   out.set_key_id(*saved);
   out.set_public_key_pem(body.public_key_pem());
+  co_return json_response(out);
+}
+
+// The key per-group installers carry (helpline admin installer).
+asio::awaitable<ApiResponse> show_org_key(ApiContext& ctx) {
+  auto pem = load_org_key(ctx.store);
+  if (!pem) co_return error_response(pem.error());
+  if (!*pem || (*pem)->empty()) {
+    co_return error_response(404, "no_org_key",
+                             "no organisation key is set; run helpline admin set-org-key org.pub");
+  }
+  auto key = catalog::load_public_key(**pem);
+  if (!key) co_return error_response(key.error());
+  auto id = catalog::key_id(key->get());
+  if (!id) co_return error_response(id.error());
+  v1::api::OrgKeyInfo out;
+  out.set_key_id(*id);
+  out.set_public_key_pem(**pem);
   co_return json_response(out);
 }
 
@@ -331,6 +350,8 @@ asio::awaitable<ApiResponse> run_action(ApiContext& ctx, ApiRequest& request) {
 void register_action_routes(Router& router, ApiContext& ctx) {
   router.add(verb::get, "/api/v1/catalog", Role::kViewer,
              [&ctx](ApiRequest&) { return show_catalog(ctx); });
+  router.add(verb::get, "/api/v1/catalog/org-key", Role::kViewer,
+             [&ctx](ApiRequest&) { return show_org_key(ctx); });
   router.add(verb::put, "/api/v1/catalog/org-key", Role::kAdmin,
              [&ctx](ApiRequest& request) { return set_org_key(ctx, request); });
   router.add(verb::post, "/api/v1/catalog", Role::kAdmin,

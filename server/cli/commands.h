@@ -74,6 +74,8 @@ struct InstallerArgs {
   unsigned uses = 1000;
   std::string out;
   std::string agent_package;  // the agent .tar.gz; required for "sh", refused otherwise
+  std::string org_key;        // org.pub to carry; empty: the relay's (GET /api/v1/catalog/org-key)
+  bool no_org_key = false;    // carry none: agents trust the key the relay offers first
 };
 int cmd_admin_installer(const InstallerArgs& args, const Output& out);
 

@@ -1,11 +1,13 @@
 // `helpline admin installer`: asks the relay for a group enrollment token and
 // writes an installer that carries it (installer_build.h makes the files).
 #include <iostream>
+#include <optional>
 
 #include "common/core/files.h"
 #include "common/core/host_port.h"
 #include "common/core/json_writer.h"
 #include "common/tls/tls.h"
+#include "helpline/v1/action_api.pb.h"
 #include "helpline/v1/api.pb.h"
 #include "server/api/json_codec.h"
 #include "server/cli/commands.h"
@@ -16,6 +18,7 @@ namespace helpline::cli {
 namespace {
 
 constexpr std::size_t kMaxAgentArchive = 256u << 20;
+constexpr std::size_t kMaxOrgKeyFile = 64u << 10;
 
 [[nodiscard]] Result<void> check_args(const InstallerArgs& args) {
   if (auto r = installer::check_value("--group", args.group, "._-");
@@ -35,7 +38,50 @@ constexpr std::size_t kMaxAgentArchive = 256u << 20;
                                   " depends on the helpline-agent package from your repository");
   }
   if (args.out.empty()) return fail("bad_option", "--out needs a file name");
+  if (args.no_org_key && !args.org_key.empty()) {
+    return fail("bad_option", "--org-key and --no-org-key exclude each other");
+  }
   return {};
+}
+
+// The catalog key the installer carries: --org-key FILE, which must agree
+// with the relay's copy when the relay has one (else every catalog the relay
+// offers would be refused), or else the relay's copy. Nothing with
+// --no-org-key. Errors: "no_org_key", "org_key_mismatch", "bad_key", the
+// relay's and the file's.
+[[nodiscard]] Result<installer::OrgKey> choose_org_key(ApiClient& client,
+                                                       const InstallerArgs& args) {
+  if (args.no_org_key) return installer::OrgKey{};
+  std::optional<installer::OrgKey> relay_key;
+  auto body = call_api(client, "GET", "/api/v1/catalog/org-key");
+  if (body) {
+    v1::api::OrgKeyInfo info;
+    if (auto parsed = relay::api::parse_json(*body, info); !parsed) {
+      return fail("bad_answer", "unexpected answer from the relay: " + parsed.error().message);
+    }
+    auto key = installer::org_key_from_pem(info.public_key_pem());
+    if (!key) return fail(key.error().code, "the relay's organisation key: " + key.error().message);
+    relay_key = std::move(*key);
+  } else if (body.error().code != "no_org_key") {
+    return fail(body.error());
+  }
+  if (args.org_key.empty()) {
+    if (relay_key) return *relay_key;
+    return fail("no_org_key",
+                "the relay has no organisation key, so the installer would pin none: set it "
+                "with helpline admin set-org-key org.pub, or pass --org-key org.pub, or "
+                "--no-org-key to let agents trust the first key the relay offers");
+  }
+  auto pem = files::read(args.org_key, kMaxOrgKeyFile);
+  if (!pem) return fail(pem.error());
+  auto key = installer::org_key_from_pem(*pem);
+  if (!key) return fail(key.error().code, args.org_key + ": " + key.error().message);
+  if (relay_key && relay_key->key_id != key->key_id) {
+    return fail("org_key_mismatch",
+                args.org_key + " is key " + key->key_id + " but the relay checks catalogs "
+                "against " + relay_key->key_id + "; agents would refuse every catalog it offers");
+  }
+  return key;
 }
 
 [[nodiscard]] Result<std::string> read_agent_archive(const std::string& path) {
@@ -66,17 +112,18 @@ constexpr std::size_t kMaxAgentArchive = 256u << 20;
 }
 
 void print_result(const InstallerArgs& args, const v1::api::EnrollToken& token,
-                  const Output& out) {
+                  const installer::OrgKey& org_key, const Output& out) {
   if (out.json) {
     JsonWriter json;
     json.begin_object()
         .field("out", args.out)
         .field("format", args.format)
         .field("group", token.group())
-        .field("package", args.format == "deb" ? installer::package_name(token.group()) : "")
+        .field("package", args.format != "sh" ? installer::package_name(token.group()) : "")
         .field("token_id", token.id())
         .field("uses", static_cast<std::int64_t>(token.uses()))
         .field("expires_at", token.expires_at())
+        .field("org_key", org_key.key_id)
         .end_object();
     std::cout << json.str() << "\n";
     return;
@@ -87,7 +134,11 @@ void print_result(const InstallerArgs& args, const v1::api::EnrollToken& token,
                                           ", install it next to the helpline-agent package")
             << "\nIt holds enrollment token " << token.id() << " for group '" << token.group()
             << "' (" << token.uses() << " uses, expires " << token.expires_at()
-            << "); stop it early with: helpline enroll-token revoke " << token.id() << "\n";
+            << "); stop it early with: helpline enroll-token revoke " << token.id() << "\n"
+            << (org_key.key_id.empty()
+                    ? std::string("It pins no catalog key: agents trust the first one the "
+                                  "relay offers.\n")
+                    : "Agents pin the organisation's catalog key " + org_key.key_id + ".\n");
 }
 
 }  // namespace
@@ -109,10 +160,14 @@ int cmd_admin_installer(const InstallerArgs& args, const Output& out) {
   auto client = logged_in_client();
   if (!client) return report_failure(client.error());
 
+  // Before the token, so that a refusal leaves no token behind.
+  auto org_key = choose_org_key(*client, args);
+  if (!org_key) return report_failure(org_key.error());
+
   auto token = create_group_token(*client, args);
   if (!token) return report_failure(token.error());
   installer::Values values{token->group(), relay->to_string(), *pin, token->token(),
-                          token->expires_at()};
+                          token->expires_at(), *org_key};
   Result<std::string> built =
       installer::check_values(values).and_then([&]() -> Result<std::string> {
         if (args.format == "deb") return installer::build_deb(values);
@@ -127,7 +182,7 @@ int cmd_admin_installer(const InstallerArgs& args, const Output& out) {
     return report_failure(written.error().message + " (enrollment token " + token->id() +
                           " revoked)");
   }
-  print_result(args, *token, out);
+  print_result(args, *token, *org_key, out);
   return 0;
 }
 

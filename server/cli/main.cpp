@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
   admin_installer->add_option("--out", installer.out, "File to write (0600)")->required();
   admin_installer->add_option("--agent-package", installer.agent_package,
                               "Agent .tar.gz to embed (--format sh)");
+  admin_installer->add_option("--org-key", installer.org_key,
+                              "Organisation public key (org.pub) to pin (default: the relay's)");
+  admin_installer->add_flag("--no-org-key", installer.no_org_key,
+                            "Pin no catalog key: agents trust the first one the relay offers");
   admin_installer->add_flag("--json", out.json, "Print JSON");
 
   auto* diag = app.add_subcommand("diag", "Diagnostic bundles from devices");
