@@ -1,7 +1,6 @@
 #include "server/tunnel/agent_session.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -53,7 +52,6 @@ AgentSession::AgentSession(tcp::socket socket, Tunnel& context)
       remote_(describe_remote(socket_)),
       mux_(wire::MuxConfig{.role = wire::Role::kRelay,
                            .max_frame_size = context.config().max_frame_size}),
-      wake_(socket_.get_executor()),
       started_(Clock::now()),
       last_receive_(started_) {
   context_.track(this);
@@ -72,9 +70,7 @@ void AgentSession::start() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(tcp::no_delay(true), ec);
-  auto self = shared_from_this();
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+  wait_readable();
 }
 
 bool AgentSession::take_activity() {
@@ -83,93 +79,123 @@ bool AgentSession::take_activity() {
   return had;
 }
 
-asio::awaitable<void> AgentSession::read_loop() {
-  boost::system::error_code ec;
-  while (phase_ != Phase::kClosed) {
-    co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    auto buffer = context_.read_buffer();
-    std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-    if (ec) {
-      if (phase_ == Phase::kOnline) {
-        spdlog::info("agent {} ({}) disconnected: {}", device_id_, remote_, ec.message());
-      }
-      break;
-    }
-    last_receive_ = Clock::now();
-    activity_ = true;
-    auto received = tls_->receive(buffer.first(n));
-    if (!received) {
-      spdlog::warn("agent link from {}{}: {}", remote_,
-                   device_id_.empty() ? "" : " (" + device_id_ + ")",
-                   received.error().to_string());
-      break;
-    }
-    if (phase_ == Phase::kHandshake && tls_->state() == tls::TlsSession::State::kOpen) {
-      on_handshake_done();
-    }
-    std::string plaintext = tls_->take_plaintext();
-    if (!plaintext.empty() && phase_ != Phase::kClosing && phase_ != Phase::kClosed) {
-      auto fed = mux_.receive(bytes_of(plaintext));
-      handle_events();
-      if (!fed) {
-        // The multiplexer has queued a Goodbye naming the error; flush it.
-        spdlog::warn("agent link from {}{} closed: {}", remote_,
-                     device_id_.empty() ? "" : " (" + device_id_ + ")", fed.error().to_string());
-        if (phase_ != Phase::kClosed) {
-          phase_ = Phase::kClosing;
-          closing_since_ = Clock::now();
-        }
-      }
-    }
-    if (tls_->state() == tls::TlsSession::State::kClosed) break;
-    wake_writer();
-  }
-  shut_down();
+// Reads are a readiness wait and a read_some into the tunnel's shared
+// buffer, and writes start only when there is something to write: an idle
+// link holds one pending wait and no coroutine frame, timer or buffer.
+void AgentSession::wait_readable() {
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->on_readable(ec);
+                     });
 }
 
-asio::awaitable<void> AgentSession::write_loop() {
-  boost::system::error_code ec;
-  std::string chunk;
-  bool close_notify_sent = false;
-  while (phase_ != Phase::kClosed) {
-    if (tls_->state() == tls::TlsSession::State::kOpen) {
-      // Move little at a time into TLS so control frames overtake bulk data.
-      while (mux_.wants_write() && !tls_->wants_write()) {
-        auto out = mux_.pending_output(kTlsChunk);
-        if (out.empty()) break;
-        if (auto sent = tls_->send(out); !sent) {
-          spdlog::warn("agent link {}: {}", remote_, sent.error().to_string());
-          shut_down();
-          co_return;
-        }
-        mux_.consume_output(out.size());
-      }
-      if (phase_ == Phase::kClosing && !mux_.wants_write() && !close_notify_sent) {
-        tls_->shutdown();
-        close_notify_sent = true;
-      }
-    }
-    if (tls_->wants_write()) {
-      auto out = tls_->pending_output();
-      chunk.assign(reinterpret_cast<const char*>(out.data()), out.size());
-      tls_->consume_output(out.size());
-      co_await asio::async_write(socket_, asio::buffer(chunk),
-                                 asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      continue;
-    }
-    if (phase_ == Phase::kClosing) break;  // everything flushed
-    chunk.clear();
-    chunk.shrink_to_fit();
-    wake_.expires_at(Clock::time_point::max());
-    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+void AgentSession::on_readable(const boost::system::error_code& wait_error) {
+  if (phase_ == Phase::kClosed) return;
+  if (wait_error) {
+    shut_down();
+    return;
   }
-  shut_down();
+  boost::system::error_code ec;
+  auto buffer = context_.read_buffer();
+  std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    wait_readable();
+    return;
+  }
+  if (ec) {
+    if (phase_ == Phase::kOnline) {
+      spdlog::info("agent {} ({}) disconnected: {}", device_id_, remote_, ec.message());
+    }
+    shut_down();
+    return;
+  }
+  last_receive_ = Clock::now();
+  activity_ = true;
+  auto received = tls_->receive(buffer.first(n));
+  if (!received) {
+    spdlog::warn("agent link from {}{}: {}", remote_,
+                 device_id_.empty() ? "" : " (" + device_id_ + ")",
+                 received.error().to_string());
+    shut_down();
+    return;
+  }
+  if (phase_ == Phase::kHandshake && tls_->state() == tls::TlsSession::State::kOpen) {
+    on_handshake_done();
+  }
+  std::string plaintext = tls_->take_plaintext();
+  if (!plaintext.empty() && phase_ != Phase::kClosing && phase_ != Phase::kClosed) {
+    auto fed = mux_.receive(bytes_of(plaintext));
+    handle_events();
+    if (!fed) {
+      // The multiplexer has queued a Goodbye naming the error; flush it.
+      spdlog::warn("agent link from {}{} closed: {}", remote_,
+                   device_id_.empty() ? "" : " (" + device_id_ + ")", fed.error().to_string());
+      if (phase_ != Phase::kClosed) {
+        phase_ = Phase::kClosing;
+        closing_since_ = Clock::now();
+      }
+    }
+  }
+  if (tls_->state() == tls::TlsSession::State::kClosed) {
+    shut_down();
+    return;
+  }
+  if (phase_ == Phase::kClosed) return;
+  wake_writer();
+  wait_readable();
 }
 
-void AgentSession::wake_writer() { wake_.cancel(); }
+// Deferred like the wake-up of a writer: callers may be in the middle of
+// handling an event, and a flush may end the link (shut_down).
+void AgentSession::wake_writer() {
+  if (flush_posted_ || phase_ == Phase::kClosed) return;
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush();
+  });
+}
+
+void AgentSession::flush() {
+  if (writing_ || phase_ == Phase::kClosed || !tls_) return;
+  if (tls_->state() == tls::TlsSession::State::kOpen) {
+    // Move little at a time into TLS so control frames overtake bulk data.
+    while (mux_.wants_write() && !tls_->wants_write()) {
+      auto out = mux_.pending_output(kTlsChunk);
+      if (out.empty()) break;
+      if (auto sent = tls_->send(out); !sent) {
+        spdlog::warn("agent link {}: {}", remote_, sent.error().to_string());
+        shut_down();
+        return;
+      }
+      mux_.consume_output(out.size());
+    }
+    if (phase_ == Phase::kClosing && !mux_.wants_write() && !close_notify_sent_) {
+      tls_->shutdown();
+      close_notify_sent_ = true;
+    }
+  }
+  if (tls_->wants_write()) {
+    write_buffer_ = tls_->take_output();
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(write_buffer_),
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                        self->on_written(ec);
+                      });
+    return;
+  }
+  if (phase_ == Phase::kClosing) shut_down();  // everything flushed
+}
+
+void AgentSession::on_written(const boost::system::error_code& ec) {
+  writing_ = false;
+  std::string().swap(write_buffer_);
+  if (ec) {
+    shut_down();
+    return;
+  }
+  flush();
+}
 
 void AgentSession::on_handshake_done() {
   SSL* ssl = tls_->native_handle();
@@ -401,7 +427,6 @@ void AgentSession::shut_down() {
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  wake_.cancel();
   for (auto& [id, pending] : pending_) {
     pending->result = fail("device_offline", "the link to device " + device_id_ + " closed");
     pending->timer.cancel();

@@ -6,11 +6,12 @@
 //
 // Using the sans-IO TLS session instead of asio::ssl::stream keeps an idle
 // link small: no per-connection record buffers, reads go through the
-// tunnel's shared buffer.
+// tunnel's shared buffer, and an idle link waits with one readiness wait
+// (no coroutine frame, no timer, no write buffer).
 //
 // Thread: everything runs on the tunnel's single io_context thread.
-// Lifetime: shared_ptr; the read and write coroutines hold a reference, so
-// the session lives until both have ended.
+// Lifetime: shared_ptr; every pending wait, write and posted flush holds a
+// reference, so the session lives until the last of them has ended.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -43,7 +44,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   AgentSession& operator=(const AgentSession&) = delete;
   ~AgentSession();
 
-  // Starts the read and write coroutines.
+  // Starts reading (the TLS handshake comes first).
   void start();
 
   // Sends `request` (its id is assigned here) and waits for the Response.
@@ -80,8 +81,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
  private:
   struct Pending;
 
-  boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> write_loop();
+  void wait_readable();
+  void on_readable(const boost::system::error_code& ec);
+  void flush();
+  void on_written(const boost::system::error_code& ec);
   void on_handshake_done();
   void handle_events();
   void on_control(const v1::Frame& frame);
@@ -105,7 +108,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::string remote_;
   std::optional<tls::TlsSession> tls_;
   wire::Multiplexer mux_;
-  boost::asio::steady_timer wake_;
+  std::string write_buffer_;  // ciphertext being written; empty when idle
+  bool writing_ = false;
+  bool flush_posted_ = false;
+  bool close_notify_sent_ = false;
   Phase phase_ = Phase::kHandshake;
   std::string device_id_;
   UnixMillis connected_since_ = 0;
