@@ -70,6 +70,7 @@ void AgentSession::start() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(tcp::no_delay(true), ec);
+  schedule_check();
   wait_readable();
 }
 
@@ -130,10 +131,7 @@ void AgentSession::on_readable(const boost::system::error_code& wait_error) {
       // The multiplexer has queued a Goodbye naming the error; flush it.
       spdlog::warn("agent link from {}{} closed: {}", remote_,
                    device_id_.empty() ? "" : " (" + device_id_ + ")", fed.error().to_string());
-      if (phase_ != Phase::kClosed) {
-        phase_ = Phase::kClosing;
-        closing_since_ = Clock::now();
-      }
+      if (phase_ != Phase::kClosed) begin_closing();
     }
   }
   if (tls_->state() == tls::TlsSession::State::kClosed) {
@@ -284,8 +282,7 @@ void AgentSession::on_control(const v1::Frame& frame) {
       return;
     case v1::Frame::kGoodbye:
       spdlog::info("agent {} ({}) said goodbye: {}", device_id_, remote_, frame.goodbye().reason());
-      phase_ = Phase::kClosing;
-      closing_since_ = Clock::now();
+      begin_closing();
       return;
     default:
       spdlog::warn("agent {} ({}) sent an unexpected control frame", device_id_, remote_);
@@ -386,9 +383,35 @@ void AgentSession::close(std::string code, std::string message) {
   if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) return;
   Error error{code, message};
   mux_.shutdown(message, error);
+  begin_closing();
+  wake_writer();
+}
+
+void AgentSession::begin_closing() {
   phase_ = Phase::kClosing;
   closing_since_ = Clock::now();
-  wake_writer();
+  schedule_check();
+}
+
+void AgentSession::schedule_check() {
+  Clock::time_point at;
+  switch (phase_) {
+    case Phase::kHandshake:
+    case Phase::kEnrolling:
+    case Phase::kAwaitingHello:
+      at = started_ + kSetupTimeout;
+      break;
+    case Phase::kOnline:
+      at = last_receive_ + 3 * heartbeat_ + kHeartbeatGrace;
+      break;
+    case Phase::kClosing:
+      at = closing_since_ + kCloseTimeout;
+      break;
+    case Phase::kClosed:
+      return;
+  }
+  // Just past the deadline, so the check finds it passed.
+  check_token_ = context_.schedule_check(this, at + std::chrono::milliseconds(1));
 }
 
 void AgentSession::check_deadlines(Clock::time_point now) {
@@ -401,8 +424,9 @@ void AgentSession::check_deadlines(Clock::time_point now) {
                      phase_ == Phase::kAwaitingHello ? "hello" : "TLS handshake or enrollment",
                      kSetupTimeout.count());
         shut_down();
+        return;
       }
-      return;
+      break;
     case Phase::kOnline:
       if (now - last_receive_ > 3 * heartbeat_ + kHeartbeatGrace) {
         spdlog::warn("agent {} ({}) closed: nothing received for {} ms (heartbeat every {} ms)",
@@ -411,14 +435,19 @@ void AgentSession::check_deadlines(Clock::time_point now) {
                          .count(),
                      heartbeat_.count());
         shut_down();
+        return;
       }
-      return;
+      break;
     case Phase::kClosing:
-      if (now - closing_since_ > kCloseTimeout) shut_down();
-      return;
+      if (now - closing_since_ > kCloseTimeout) {
+        shut_down();
+        return;
+      }
+      break;
     case Phase::kClosed:
       return;
   }
+  schedule_check();
 }
 
 void AgentSession::shut_down() {

@@ -72,9 +72,12 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   [[nodiscard]] UnixMillis connected_since() const { return connected_since_; }
   [[nodiscard]] std::chrono::steady_clock::time_point last_receive() const { return last_receive_; }
   [[nodiscard]] std::chrono::milliseconds heartbeat_interval() const { return heartbeat_; }
-  // Called by the tunnel's periodic sweep: ends a link that has overstayed
-  // its phase (slow handshake, silent agent, a close that does not flush).
+  // Called by the tunnel's sweep once the time the session scheduled has
+  // come: ends a link that has overstayed its phase (slow handshake, silent
+  // agent, a close that does not flush), else schedules the next check.
   void check_deadlines(std::chrono::steady_clock::time_point now);
+  // The token of the session's latest schedule_check (older ones are stale).
+  [[nodiscard]] std::uint64_t check_token() const { return check_token_; }
   // True once since the last call if anything arrived (batches last_seen).
   [[nodiscard]] bool take_activity();
 
@@ -100,6 +103,11 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void end_stream(std::uint32_t channel, const Error& why, bool reset);
   void abort_streams(const Error& why);
   void fail_link(const std::string& code, const std::string& message);
+  // kClosing from now, with its own (short) deadline.
+  void begin_closing();
+  // Asks the tunnel's sweep to look at this session at the next moment its
+  // phase's deadline could pass.
+  void schedule_check();
   void shut_down();
   void wake_writer();
 
@@ -119,6 +127,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::chrono::steady_clock::time_point last_receive_;
   std::chrono::steady_clock::time_point closing_since_;
   std::chrono::milliseconds heartbeat_{30000};
+  std::uint64_t check_token_ = 0;
   bool activity_ = false;
   bool registered_ = false;
   std::uint64_t next_request_id_ = 1;

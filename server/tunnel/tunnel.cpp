@@ -90,10 +90,13 @@ asio::awaitable<void> Tunnel::sweep_loop() {
     co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_) break;
     auto now = std::chrono::steady_clock::now();
-    std::vector<AgentSession*> all(sessions_.begin(), sessions_.end());
-    for (AgentSession* session : all) {
-      if (sessions_.count(session) != 0) session->check_deadlines(now);
-    }
+    // Only the sessions that are due: a stale entry (the session is gone,
+    // or scheduled itself again) is skipped.
+    checks_.pop_due(now, [&](const DeadlineQueue<AgentSession*>::Entry& entry) {
+      if (sessions_.count(entry.key) != 0 && entry.key->check_token() == entry.token) {
+        entry.key->check_deadlines(now);
+      }
+    });
     if (now - last_flush_ >= kLastSeenFlush) flush_last_seen();
   }
 }

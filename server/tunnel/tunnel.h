@@ -31,6 +31,7 @@
 #include "server/store/store.h"
 #include "server/tunnel/agent_requests.h"
 #include "server/tunnel/agent_session.h"
+#include "server/tunnel/deadline_queue.h"
 #include "server/tunnel/device_desk.h"
 #include "server/tunnel/enrollment.h"
 
@@ -101,6 +102,12 @@ class Tunnel {
   void on_offline(AgentSession* session);
   void track(AgentSession* session) { sessions_.insert(session); }
   void untrack(AgentSession* session) { sessions_.erase(session); }
+  // The sweep calls session->check_deadlines() once `at` has passed;
+  // returns the entry's token (the session keeps its latest).
+  [[nodiscard]] std::uint64_t schedule_check(AgentSession* session,
+                                             std::chrono::steady_clock::time_point at) {
+    return checks_.schedule(session, at);
+  }
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -118,6 +125,7 @@ class Tunnel {
   boost::asio::steady_timer sweep_timer_;
   std::unordered_map<std::string, std::weak_ptr<AgentSession>> online_;
   std::unordered_set<AgentSession*> sessions_;  // every live session, any phase
+  DeadlineQueue<AgentSession*> checks_;          // when each session needs looking at
   std::array<std::uint8_t, 16 * 1024> read_buffer_{};
   std::chrono::steady_clock::time_point last_flush_;
   DeviceDesk* desk_ = nullptr;
