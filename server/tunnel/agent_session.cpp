@@ -70,8 +70,16 @@ void AgentSession::start() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(tcp::no_delay(true), ec);
+  context_.handshake_started();
+  counted_as_handshaking_ = true;
   schedule_check();
   wait_readable();
+}
+
+void AgentSession::end_handshake_count() {
+  if (!counted_as_handshaking_) return;
+  counted_as_handshaking_ = false;
+  context_.handshake_ended();
 }
 
 bool AgentSession::take_activity() {
@@ -196,6 +204,7 @@ void AgentSession::on_written(const boost::system::error_code& ec) {
 }
 
 void AgentSession::on_handshake_done() {
+  end_handshake_count();
   SSL* ssl = tls_->native_handle();
   if (SSL_get0_peer_certificate(ssl) == nullptr) {
     phase_ = Phase::kEnrolling;
@@ -453,6 +462,7 @@ void AgentSession::check_deadlines(Clock::time_point now) {
 void AgentSession::shut_down() {
   if (phase_ == Phase::kClosed) return;
   phase_ = Phase::kClosed;
+  end_handshake_count();
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);

@@ -105,6 +105,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void fail_link(const std::string& code, const std::string& message);
   // kClosing from now, with its own (short) deadline.
   void begin_closing();
+  // Leaves the tunnel's count of links in their TLS handshake (once).
+  void end_handshake_count();
   // Asks the tunnel's sweep to look at this session at the next moment its
   // phase's deadline could pass.
   void schedule_check();
@@ -128,6 +130,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::chrono::steady_clock::time_point closing_since_;
   std::chrono::milliseconds heartbeat_{30000};
   std::uint64_t check_token_ = 0;
+  bool counted_as_handshaking_ = false;  // in the tunnel's handshake count
   bool activity_ = false;
   bool registered_ = false;
   std::uint64_t next_request_id_ = 1;

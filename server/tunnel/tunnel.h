@@ -100,6 +100,12 @@ class Tunnel {
   [[nodiscard]] std::span<std::uint8_t> read_buffer() { return read_buffer_; }
   void on_online(const std::shared_ptr<AgentSession>& session);
   void on_offline(AgentSession* session);
+  // A link entered / left its TLS handshake. Accepting pauses while
+  // kMaxHandshakes are in progress, so that a crowd of returning agents
+  // waits in the kernel's listen queue instead of each getting a slice of
+  // the CPU until all run past the setup timeout.
+  void handshake_started() { ++handshaking_; }
+  void handshake_ended();
   void track(AgentSession* session) { sessions_.insert(session); }
   void untrack(AgentSession* session) { sessions_.erase(session); }
   // The sweep calls session->check_deadlines() once `at` has passed;
@@ -123,6 +129,8 @@ class Tunnel {
   tls::SslCtxPtr ssl_ctx_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer accept_gate_;  // accept_loop waits here at the handshake cap
+  std::size_t handshaking_ = 0;
   std::unordered_map<std::string, std::weak_ptr<AgentSession>> online_;
   std::unordered_set<AgentSession*> sessions_;  // every live session, any phase
   DeadlineQueue<AgentSession*> checks_;          // when each session needs looking at
