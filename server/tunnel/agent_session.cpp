@@ -82,10 +82,11 @@ void AgentSession::end_handshake_count() {
   context_.handshake_ended();
 }
 
-bool AgentSession::take_activity() {
-  bool had = activity_;
+bool AgentSession::take_last_seen_due(Clock::time_point now, Clock::duration max_age) {
+  if (!activity_ || now - last_seen_written_ < max_age) return false;
   activity_ = false;
-  return had;
+  last_seen_written_ = now;
+  return true;
 }
 
 // Reads are a readiness wait and a read_some into the tunnel's shared
@@ -333,6 +334,8 @@ void AgentSession::on_hello(const v1::Hello& hello) {
   facts.agent_version = hello.agent_version();
   facts.os_release = hello.os_release();
   UnixMillis now = unix_now_ms();
+  last_seen_written_ = Clock::now();
+  activity_ = false;
   if (auto stored = context_.store().update_device_hello(facts, now); !stored) {
     spdlog::error("agent {}: cannot record hello: {}", device_id_, stored.error().to_string());
   }

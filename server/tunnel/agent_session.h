@@ -78,8 +78,11 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void check_deadlines(std::chrono::steady_clock::time_point now);
   // The token of the session's latest schedule_check (older ones are stale).
   [[nodiscard]] std::uint64_t check_token() const { return check_token_; }
-  // True once since the last call if anything arrived (batches last_seen).
-  [[nodiscard]] bool take_activity();
+  // For the batched last_seen writes: true (and from now on counted as
+  // written) when something arrived since last_seen was last written and
+  // that write is at least `max_age` old (0: any age).
+  [[nodiscard]] bool take_last_seen_due(std::chrono::steady_clock::time_point now,
+                                        std::chrono::steady_clock::duration max_age);
 
  private:
   struct Pending;
@@ -131,7 +134,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::chrono::milliseconds heartbeat_{30000};
   std::uint64_t check_token_ = 0;
   bool counted_as_handshaking_ = false;  // in the tunnel's handshake count
-  bool activity_ = false;
+  bool activity_ = false;  // something arrived since last_seen was written
+  std::chrono::steady_clock::time_point last_seen_written_;
   bool registered_ = false;
   std::uint64_t next_request_id_ = 1;
   std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;

@@ -23,7 +23,12 @@ constexpr std::chrono::seconds kSweepInterval{1};
 // handshakes per second x 0.2 s), few enough that each finishes well
 // within the 10 s setup timeout.
 constexpr std::size_t kMaxHandshakes = 512;
+// last_seen is written when a link comes up and when it ends; while it is
+// up the stored value is refreshed every kLastSeenRefresh (the API shows an
+// online device as seen now), checked every kLastSeenFlush so the writes
+// come in small batches. A relay that crashes loses at most that much.
 constexpr std::chrono::seconds kLastSeenFlush{15};
+constexpr std::chrono::minutes kLastSeenRefresh{5};
 
 }  // namespace
 
@@ -67,7 +72,14 @@ void Tunnel::stop() {
   acceptor_.close(ec);
   sweep_timer_.cancel();
   accept_gate_.cancel();
-  flush_last_seen();
+  // Every online device's last_seen in one transaction, instead of one per
+  // link as each closes (on_offline skips its write while stopping).
+  std::vector<std::string> online_ids;
+  for (const auto& [id, weak] : online_) online_ids.push_back(id);
+  if (auto r = store_.touch_devices(online_ids, unix_now_ms()); !r) {
+    spdlog::error("cannot record last_seen for {} devices: {}", online_ids.size(),
+                  r.error().to_string());
+  }
   // close() may untrack nothing synchronously, but iterate over a copy anyway.
   std::vector<AgentSession*> all(sessions_.begin(), sessions_.end());
   for (AgentSession* session : all) session->close("shutting_down", "the relay is shutting down");
@@ -109,7 +121,7 @@ asio::awaitable<void> Tunnel::sweep_loop() {
         entry.key->check_deadlines(now);
       }
     });
-    if (now - last_flush_ >= kLastSeenFlush) flush_last_seen();
+    if (now - last_flush_ >= kLastSeenFlush) flush_last_seen(kLastSeenRefresh);
   }
 }
 
@@ -118,11 +130,13 @@ void Tunnel::handshake_ended() {
   if (handshaking_ < kMaxHandshakes) accept_gate_.cancel();
 }
 
-void Tunnel::flush_last_seen() {
-  last_flush_ = std::chrono::steady_clock::now();
+void Tunnel::flush_last_seen(std::chrono::steady_clock::duration max_age) {
+  auto now = std::chrono::steady_clock::now();
+  last_flush_ = now;
   std::vector<std::string> ids;
   for (auto& [id, weak] : online_) {
-    if (auto session = weak.lock(); session && session->take_activity()) ids.push_back(id);
+    auto session = weak.lock();
+    if (session && session->take_last_seen_due(now, max_age)) ids.push_back(id);
   }
   if (ids.empty()) return;
   if (auto r = store_.touch_devices(ids, unix_now_ms()); !r) {
@@ -144,11 +158,12 @@ void Tunnel::on_offline(AgentSession* session) {
   auto current = it->second.lock();
   if (current && current.get() != session) return;  // already replaced
   online_.erase(it);
+  if (stopping_) return;  // stop() wrote every online device's last_seen at once
   if (auto r = store_.touch_devices(std::vector<std::string>{session->device_id()}, unix_now_ms());
       !r) {
     spdlog::error("cannot record last_seen for {}: {}", session->device_id(), r.error().to_string());
   }
-  if (!stopping_) spdlog::info("agent {} offline", session->device_id());
+  spdlog::info("agent {} offline", session->device_id());
 }
 
 LinkInfo Tunnel::link_info(std::string_view device_id) const {

@@ -118,7 +118,9 @@ class Tunnel {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> sweep_loop();
-  void flush_last_seen();
+  // Writes last_seen for online devices with activity since their stored
+  // value, when that value is older than `max_age`.
+  void flush_last_seen(std::chrono::steady_clock::duration max_age);
   void offer_catalog(std::shared_ptr<AgentSession> session, std::string signed_bytes,
                      std::string org_key_pem, std::uint64_t version);
 
