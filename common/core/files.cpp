@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +32,12 @@ Result<std::string> read(const std::filesystem::path& path, std::size_t max_byte
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail("read_failed", "cannot read " + path.string() + ": " + os_error(errno));
   std::string out;
+  // One allocation for a regular file (a bundle read back is tens of MiB;
+  // growing by appends copied it several times over).
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+    out.reserve(std::min(static_cast<std::size_t>(info.st_size), max_bytes) + 1);
+  }
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
