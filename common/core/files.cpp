@@ -59,7 +59,8 @@ Result<std::string> read(const std::filesystem::path& path, std::size_t max_byte
   return out;
 }
 
-Result<void> write_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode) {
+Result<void> write_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode,
+                          Sync sync) {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) dir = ".";
   std::random_device rd;
@@ -82,7 +83,7 @@ Result<void> write_atomic(const std::filesystem::path& path, std::string_view da
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) return abort_with(errno);
+  if (sync == Sync::kDurable && ::fsync(fd) != 0) return abort_with(errno);
   if (::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
@@ -93,6 +94,7 @@ Result<void> write_atomic(const std::filesystem::path& path, std::string_view da
     ::unlink(tmp.c_str());
     return fail("write_failed", "cannot rename into " + path.string() + ": " + os_error(err));
   }
+  if (sync == Sync::kNoSync) return {};
   return fsync_dir(dir);
 }
 
