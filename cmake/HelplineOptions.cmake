@@ -44,3 +44,10 @@ target_compile_options(helpline_warnings INTERFACE
 
 # Generated protobuf code and third-party headers are not ours to fix: callers
 # mark them SYSTEM so these warnings apply to Helpline's own code only.
+
+# Optimised builds without debug info (release, bench): every function and
+# object in its own section, so that the linker drops what a binary never
+# calls. The agent ships to every workstation; this keeps it small.
+target_compile_options(helpline_options INTERFACE
+  $<$<CONFIG:Release,MinSizeRel>:-ffunction-sections -fdata-sections>)
+target_link_options(helpline_options INTERFACE $<$<CONFIG:Release,MinSizeRel>:-Wl,--gc-sections>)

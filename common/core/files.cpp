@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +32,12 @@ Result<std::string> read(const std::filesystem::path& path, std::size_t max_byte
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail("read_failed", "cannot read " + path.string() + ": " + os_error(errno));
   std::string out;
+  // One allocation for a regular file (a bundle read back is tens of MiB;
+  // growing by appends copied it several times over).
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+    out.reserve(std::min(static_cast<std::size_t>(info.st_size), max_bytes) + 1);
+  }
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -52,7 +59,8 @@ Result<std::string> read(const std::filesystem::path& path, std::size_t max_byte
   return out;
 }
 
-Result<void> write_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode) {
+Result<void> write_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode,
+                          Sync sync) {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) dir = ".";
   std::random_device rd;
@@ -75,7 +83,7 @@ Result<void> write_atomic(const std::filesystem::path& path, std::string_view da
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) return abort_with(errno);
+  if (sync == Sync::kDurable && ::fsync(fd) != 0) return abort_with(errno);
   if (::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
@@ -86,6 +94,7 @@ Result<void> write_atomic(const std::filesystem::path& path, std::string_view da
     ::unlink(tmp.c_str());
     return fail("write_failed", "cannot rename into " + path.string() + ": " + os_error(err));
   }
+  if (sync == Sync::kNoSync) return {};
   return fsync_dir(dir);
 }
 

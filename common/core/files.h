@@ -16,10 +16,17 @@ namespace helpline::files {
 [[nodiscard]] Result<std::string> read(const std::filesystem::path& path,
                                        std::size_t max_bytes = 16u << 20);
 
-// Writes to a temporary sibling, fsyncs it and the directory, then renames:
-// a reader sees the old content or the new, never a torn file.
+enum class Sync {
+  kDurable,  // fsync the file before the rename and the directory after it
+  kNoSync,   // no fsync: after a power loss the file may hold the old content
+             // (or none); for status that is rewritten often and rebuilt on
+             // start, where two fsyncs per change cost milliseconds each
+};
+
+// Writes to a temporary sibling, then renames: a reader sees the old
+// content or the new, never a torn file.
 [[nodiscard]] Result<void> write_atomic(const std::filesystem::path& path, std::string_view data,
-                                        unsigned mode = 0600);
+                                        unsigned mode = 0600, Sync sync = Sync::kDurable);
 
 // Creates the directory (and parents) if missing and sets its mode. An
 // existing directory keeps its content; its mode is tightened to `mode`.

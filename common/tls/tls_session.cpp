@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstring>
 #include <utility>
 
 #include "common/tls/crypto.h"
@@ -14,13 +15,95 @@ namespace helpline::tls {
 
 namespace {
 
-// One TLS record's worth of plaintext per SSL_read/BIO_read call.
+// One TLS record's worth of plaintext per SSL_read call.
 constexpr std::size_t kChunk = 16 * 1024;
 
 // OpenSSL's queued reasons, or `fallback` when it queued none.
 Error openssl_error(std::string code, std::string fallback) {
   std::string reasons = openssl_errors();
   return Error{std::move(code), reasons.empty() ? std::move(fallback) : std::move(reasons)};
+}
+
+}  // namespace
+
+struct TlsSession::Io {
+  std::span<const std::uint8_t> input;  // the current receive() call's bytes
+  std::string unread;                   // input SSL left over from earlier calls
+  std::size_t unread_offset = 0;
+  std::string output;                   // ciphertext for the network
+  std::size_t output_consumed = 0;
+};
+
+namespace {
+
+using Io = TlsSession::Io;
+
+int bio_write(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  if (size <= 0) return 0;
+  auto* io = static_cast<Io*>(BIO_get_data(bio));
+  io->output.append(data, static_cast<std::size_t>(size));
+  return size;
+}
+
+int bio_read(BIO* bio, char* out, int size) {
+  BIO_clear_retry_flags(bio);
+  if (size <= 0) return 0;
+  auto* io = static_cast<Io*>(BIO_get_data(bio));
+  auto wanted = static_cast<std::size_t>(size);
+  if (io->unread_offset < io->unread.size()) {
+    std::size_t n = std::min(wanted, io->unread.size() - io->unread_offset);
+    std::memcpy(out, io->unread.data() + io->unread_offset, n);
+    io->unread_offset += n;
+    if (io->unread_offset == io->unread.size()) {
+      std::string().swap(io->unread);
+      io->unread_offset = 0;
+    }
+    return static_cast<int>(n);
+  }
+  if (io->input.empty()) {
+    // "No data yet", not end of stream: the caller will bring more.
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  std::size_t n = std::min(wanted, io->input.size());
+  std::memcpy(out, io->input.data(), n);
+  io->input = io->input.subspan(n);
+  return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO* bio, int command, long, void*) {
+  auto* io = static_cast<Io*>(BIO_get_data(bio));
+  switch (command) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_PENDING:
+      return static_cast<long>(io->input.size() + io->unread.size() - io->unread_offset);
+    case BIO_CTRL_WPENDING:
+      return 0;  // everything written is already in the session's output
+    default:
+      return 0;
+  }
+}
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+// The one method table, made on first use and kept for the process.
+const BIO_METHOD* session_bio_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "helpline tls session");
+    if (m != nullptr) {
+      BIO_meth_set_write(m, bio_write);
+      BIO_meth_set_read(m, bio_read);
+      BIO_meth_set_ctrl(m, bio_ctrl);
+      BIO_meth_set_create(m, bio_create);
+    }
+    return m;
+  }();
+  return method;
 }
 
 }  // namespace
@@ -42,42 +125,34 @@ Result<TlsSession> TlsSession::server(SSL_CTX* ctx) {
 
 Result<TlsSession> TlsSession::make(SSL_CTX* ctx) {
   if (ctx == nullptr) return fail("tls_config", "no TLS context");
+  const BIO_METHOD* method = session_bio_method();
   SslPtr ssl(SSL_new(ctx));
-  BIO* in = BIO_new(BIO_s_mem());
-  BIO* out = BIO_new(BIO_s_mem());
-  if (!ssl || in == nullptr || out == nullptr) {
-    BIO_free(in);
-    BIO_free(out);
+  BIO* bio = method == nullptr ? nullptr : BIO_new(method);
+  if (!ssl || bio == nullptr) {
+    BIO_free(bio);
     return detail::fail_openssl("tls_error", "could not create a TLS session");
   }
-  // An empty memory BIO must mean "no data yet", not end of stream.
-  BIO_set_mem_eof_return(in, -1);
-  BIO_set_mem_eof_return(out, -1);
-  SSL_set_bio(ssl.get(), in, out);  // ssl now owns both
-  return TlsSession(std::move(ssl), in, out);
+  auto io = std::make_unique<Io>();
+  BIO_set_data(bio, io.get());
+  SSL_set_bio(ssl.get(), bio, bio);  // ssl now owns the one reference
+  return TlsSession(std::move(ssl), std::move(io));
 }
 
-TlsSession::TlsSession(SslPtr ssl, BIO* network_in, BIO* network_out)
-    : ssl_(std::move(ssl)), in_(network_in), out_(network_out) {}
+TlsSession::TlsSession(SslPtr ssl, std::unique_ptr<Io> io) : io_(std::move(io)), ssl_(std::move(ssl)) {}
 
 TlsSession::TlsSession(TlsSession&& other) noexcept
-    : ssl_(std::move(other.ssl_)),
-      in_(std::exchange(other.in_, nullptr)),
-      out_(std::exchange(other.out_, nullptr)),
+    : io_(std::move(other.io_)),
+      ssl_(std::move(other.ssl_)),
       state_(std::exchange(other.state_, State::kFailed)),
-      plaintext_(std::move(other.plaintext_)),
-      output_(std::move(other.output_)),
-      output_consumed_(std::exchange(other.output_consumed_, 0)) {}
+      plaintext_(std::move(other.plaintext_)) {}
 
 TlsSession& TlsSession::operator=(TlsSession&& other) noexcept {
   if (this != &other) {
+    ssl_.reset();  // before the Io its BIO points into
+    io_ = std::move(other.io_);
     ssl_ = std::move(other.ssl_);
-    in_ = std::exchange(other.in_, nullptr);
-    out_ = std::exchange(other.out_, nullptr);
     state_ = std::exchange(other.state_, State::kFailed);
     plaintext_ = std::move(other.plaintext_);
-    output_ = std::move(other.output_);
-    output_consumed_ = std::exchange(other.output_consumed_, 0);
   }
   return *this;
 }
@@ -95,9 +170,8 @@ Result<void> TlsSession::advance() {
       return fail("tls_state", "the TLS session has already failed");
   }
   ERR_clear_error();
+  // Even a failed handshake leaves an alert for the peer in the output.
   const int rc = SSL_do_handshake(ssl_.get());
-  // Even a failed handshake leaves an alert for the peer in the out-BIO.
-  drain_bio_output();
   if (rc == 1) {
     state_ = State::kOpen;
     return {};
@@ -115,41 +189,46 @@ Result<void> TlsSession::receive(std::span<const std::uint8_t> ciphertext) {
   if (state_ == State::kFailed) return fail("tls_state", "the TLS session has already failed");
   // After the peer's close_notify nothing it sends is meaningful.
   if (state_ == State::kClosed) return {};
-  while (!ciphertext.empty()) {
-    const std::size_t chunk = std::min<std::size_t>(ciphertext.size(), INT_MAX);
-    if (BIO_write(in_, ciphertext.data(), static_cast<int>(chunk)) != static_cast<int>(chunk)) {
+  io_->input = ciphertext;
+  auto result = [&]() -> Result<void> {
+    if (state_ == State::kHandshaking) {
+      if (auto ok = advance(); !ok || state_ == State::kHandshaking) return ok;
+    }
+    // Each iteration consumes input or stops; the input is finite.
+    for (;;) {
+      std::array<char, kChunk> buffer;  // filled by SSL_read; no need to clear it
+      ERR_clear_error();
+      const int n = SSL_read(ssl_.get(), buffer.data(), static_cast<int>(buffer.size()));
+      if (n > 0) {
+        plaintext_.append(buffer.data(), static_cast<std::size_t>(n));
+        continue;
+      }
+      const int error = SSL_get_error(ssl_.get(), n);
+      if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return {};
+      if (error == SSL_ERROR_ZERO_RETURN) {
+        state_ = State::kClosed;
+        return {};
+      }
       state_ = State::kFailed;
-      return fail(openssl_error("tls_error", "could not buffer incoming TLS data"));
+      // TLS 1.3 finishes client authentication after the client's handshake
+      // completes, so a refused client certificate surfaces here.
+      std::string reason = verify_failure_reason(ssl_.get());
+      Error error_result = openssl_error("tls_error", "the TLS connection failed");
+      if (!reason.empty()) error_result.message = reason + " (" + error_result.message + ")";
+      return fail(std::move(error_result));
     }
-    ciphertext = ciphertext.subspan(chunk);
+  }();
+  keep_unread_input();
+  return result;
+}
+
+void TlsSession::keep_unread_input() {
+  // SSL reads until it wants more, so this is rare: a handshake that
+  // failed, or a close_notify followed by more bytes.
+  if (!io_->input.empty() && state_ != State::kFailed && state_ != State::kClosed) {
+    io_->unread.append(reinterpret_cast<const char*>(io_->input.data()), io_->input.size());
   }
-  if (state_ == State::kHandshaking) {
-    if (auto ok = advance(); !ok || state_ == State::kHandshaking) return ok;
-  }
-  // Each iteration consumes buffered ciphertext or stops; the in-BIO is finite.
-  for (;;) {
-    std::array<char, kChunk> buffer{};
-    ERR_clear_error();
-    const int n = SSL_read(ssl_.get(), buffer.data(), static_cast<int>(buffer.size()));
-    if (n > 0) {
-      plaintext_.append(buffer.data(), static_cast<std::size_t>(n));
-      continue;
-    }
-    const int error = SSL_get_error(ssl_.get(), n);
-    drain_bio_output();
-    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return {};
-    if (error == SSL_ERROR_ZERO_RETURN) {
-      state_ = State::kClosed;
-      return {};
-    }
-    state_ = State::kFailed;
-    // TLS 1.3 finishes client authentication after the client's handshake
-    // completes, so a refused client certificate surfaces here.
-    std::string reason = verify_failure_reason(ssl_.get());
-    Error error_result = openssl_error("tls_error", "the TLS connection failed");
-    if (!reason.empty()) error_result.message = reason + " (" + error_result.message + ")";
-    return fail(std::move(error_result));
-  }
+  io_->input = {};
 }
 
 std::string TlsSession::take_plaintext() { return std::exchange(plaintext_, std::string()); }
@@ -159,12 +238,11 @@ Result<void> TlsSession::send(std::span<const std::uint8_t> plaintext) {
     return fail("tls_state", "cannot send: the TLS session is not open");
   }
   // Without SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes all it is given
-  // or fails; a memory BIO never blocks, so a short write is an error.
+  // or fails; the BIO never blocks, so a short write is an error.
   while (!plaintext.empty()) {
     const std::size_t chunk = std::min<std::size_t>(plaintext.size(), INT_MAX);
     ERR_clear_error();
     const int n = SSL_write(ssl_.get(), plaintext.data(), static_cast<int>(chunk));
-    drain_bio_output();
     if (n <= 0) {
       state_ = State::kFailed;
       return fail(openssl_error("tls_error", "could not encrypt outgoing data"));
@@ -174,25 +252,33 @@ Result<void> TlsSession::send(std::span<const std::uint8_t> plaintext) {
   return {};
 }
 
-std::span<const std::uint8_t> TlsSession::pending_output() {
-  drain_bio_output();
-  const auto* data = reinterpret_cast<const std::uint8_t*>(output_.data());
-  return {data + output_consumed_, output_.size() - output_consumed_};
+std::span<const std::uint8_t> TlsSession::pending_output() const {
+  const auto* data = reinterpret_cast<const std::uint8_t*>(io_->output.data());
+  return {data + io_->output_consumed, io_->output.size() - io_->output_consumed};
 }
 
 void TlsSession::consume_output(std::size_t n) {
-  output_consumed_ += std::min(n, output_.size() - output_consumed_);
-  if (output_consumed_ == output_.size()) {
-    output_.clear();
-    output_consumed_ = 0;
-  } else if (output_consumed_ >= kChunk && output_consumed_ * 2 >= output_.size()) {
+  std::string& output = io_->output;
+  std::size_t& consumed = io_->output_consumed;
+  consumed += std::min(n, output.size() - consumed);
+  if (consumed == output.size()) {
+    // Drained: an idle connection keeps no buffer.
+    std::string().swap(output);
+    consumed = 0;
+  } else if (consumed >= kChunk && consumed * 2 >= output.size()) {
     // Compact so a slow network does not make the buffer grow without end.
-    output_.erase(0, output_consumed_);
-    output_consumed_ = 0;
+    output.erase(0, consumed);
+    consumed = 0;
   }
 }
 
-bool TlsSession::wants_write() { return !pending_output().empty(); }
+std::string TlsSession::take_output() {
+  std::string out = std::exchange(io_->output, std::string());
+  out.erase(0, std::exchange(io_->output_consumed, 0));
+  return out;
+}
+
+bool TlsSession::wants_write() const { return io_->output.size() > io_->output_consumed; }
 
 void TlsSession::shutdown() {
   if (state_ == State::kOpen && ssl_) {
@@ -200,24 +286,8 @@ void TlsSession::shutdown() {
     // 0 means "close_notify queued, the peer's not seen yet": all we need.
     (void)SSL_shutdown(ssl_.get());
     ERR_clear_error();
-    drain_bio_output();
   }
   if (state_ != State::kFailed) state_ = State::kClosed;
-}
-
-void TlsSession::drain_bio_output() {
-  if (out_ == nullptr) return;
-  // Bounded by what the out-BIO holds; BIO_read returns <= 0 when empty.
-  for (;;) {
-    const std::size_t pending = BIO_ctrl_pending(out_);
-    if (pending == 0) return;
-    const std::size_t old_size = output_.size();
-    const std::size_t want = std::min<std::size_t>(pending, INT_MAX);
-    output_.resize(old_size + want);
-    const int n = BIO_read(out_, output_.data() + old_size, static_cast<int>(want));
-    output_.resize(old_size + (n > 0 ? static_cast<std::size_t>(n) : 0));
-    if (n <= 0) return;
-  }
 }
 
 }  // namespace helpline::tls

@@ -1,7 +1,16 @@
-// A client TLS session as a sans-IO state machine over OpenSSL memory BIOs:
-// ciphertext in from the network, plaintext out to the application, and the
-// reverse. The agent drives it from libuv; tests drive two of them against
+// A TLS session as a sans-IO state machine: ciphertext in from the
+// network, plaintext out to the application, and the reverse. The agent
+// drives it from libuv, the relay from Asio; tests drive two of them against
 // each other with no sockets.
+//
+// Memory: OpenSSL reads ciphertext straight from what receive() is given
+// and writes it straight into this session's output, through a BIO with no
+// buffer of its own (a memory BIO keeps, per direction, a buffer as large as
+// the largest flight it ever held, handshake included, for the life of the
+// connection). Output and plaintext buffers are released once drained, and
+// with tls::release_buffers_when_idle on the context OpenSSL frees its
+// record buffers between records: an idle session holds the SSL object and
+// little else.
 //
 // Thread: none; one owner. The SSL_CTX must outlive the session.
 #pragma once
@@ -10,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,10 +60,13 @@ class TlsSession {
   // Encrypts application data (only in kOpen). Errors: "tls_state", "tls_error".
   [[nodiscard]] Result<void> send(std::span<const std::uint8_t> plaintext);
 
-  // Ciphertext to write to the network.
-  [[nodiscard]] std::span<const std::uint8_t> pending_output();
+  // Ciphertext to write to the network. The span stays valid until the next
+  // call that changes the session.
+  [[nodiscard]] std::span<const std::uint8_t> pending_output() const;
   void consume_output(std::size_t n);
-  [[nodiscard]] bool wants_write();
+  // All pending ciphertext, handed over without a copy (then consumed).
+  [[nodiscard]] std::string take_output();
+  [[nodiscard]] bool wants_write() const;
 
   // Queues close_notify.
   void shutdown();
@@ -61,19 +74,21 @@ class TlsSession {
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] SSL* native_handle() const { return ssl_.get(); }
 
- private:
-  // An SSL over two fresh memory BIOs, neither client nor server yet.
-  [[nodiscard]] static Result<TlsSession> make(SSL_CTX* ctx);
-  TlsSession(SslPtr ssl, BIO* network_in, BIO* network_out);
-  void drain_bio_output();
+  // What the session's BIO reads from and writes to; tls_session.cpp's
+  // business. On the heap so that its address survives moves.
+  struct Io;
 
+ private:
+  // An SSL over a fresh BIO, neither client nor server yet.
+  [[nodiscard]] static Result<TlsSession> make(SSL_CTX* ctx);
+  TlsSession(SslPtr ssl, std::unique_ptr<Io> io);
+  // After SSL stopped reading: keeps what it left of the receive() input.
+  void keep_unread_input();
+
+  std::unique_ptr<Io> io_;  // declared before ssl_: the BIO points into it
   SslPtr ssl_;
-  BIO* in_ = nullptr;   // owned by ssl_: network -> SSL
-  BIO* out_ = nullptr;  // owned by ssl_: SSL -> network
   State state_ = State::kHandshaking;
   std::string plaintext_;
-  std::string output_;
-  std::size_t output_consumed_ = 0;
 };
 
 }  // namespace helpline::tls

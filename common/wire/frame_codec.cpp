@@ -90,7 +90,7 @@ Result<void> FrameDecoder::receive(std::span<const std::uint8_t> bytes) {
     return {};
   };
   auto poison = [this](Error error) {
-    partial_.clear();
+    std::string().swap(partial_);
     error_ = error;
     return fail(std::move(error));
   };
@@ -127,7 +127,7 @@ Result<void> FrameDecoder::receive(std::span<const std::uint8_t> bytes) {
     auto ok =
         parse(reinterpret_cast<const std::uint8_t*>(partial_.data()) + kLengthPrefixSize, length);
     if (!ok) return poison(ok.error());
-    partial_.clear();
+    std::string().swap(partial_);  // an idle link keeps no frame buffer
   }
   return {};
 }

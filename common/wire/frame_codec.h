@@ -7,12 +7,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "common/core/result.h"
+#include "common/wire/fifo.h"
 #include "helpline/v1/tunnel.pb.h"
 
 namespace helpline::wire {
@@ -50,7 +50,7 @@ class FrameDecoder {
  private:
   std::uint32_t max_frame_size_;
   std::string partial_;
-  std::deque<v1::Frame> ready_;
+  Fifo<v1::Frame> ready_;
   std::optional<Error> error_;
 };
 

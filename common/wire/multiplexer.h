@@ -58,7 +58,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -66,6 +65,7 @@
 #include <string>
 
 #include "common/core/result.h"
+#include "common/wire/fifo.h"
 #include "common/wire/frame_codec.h"
 #include "common/wire/wire_error.h"
 #include "helpline/v1/tunnel.pb.h"
@@ -228,9 +228,10 @@ class Multiplexer {
   std::uint32_t max_frame_size_;
   FrameDecoder decoder_;
   std::map<std::uint32_t, Channel> channels_;
-  std::deque<v1::Frame> control_queue_;
-  std::deque<MuxEvent> events_;
-  std::deque<std::uint32_t> closed_order_;  // recently released ids, oldest first
+  // Fifo rather than std::deque: an idle link's empty queues hold no memory.
+  Fifo<v1::Frame> control_queue_;
+  Fifo<MuxEvent> events_;
+  Fifo<std::uint32_t> closed_order_;        // recently released ids, oldest first
   std::set<std::uint32_t> closed_ids_;      // the same ids, for lookup
   std::string output_;                      // framed bytes not yet consumed
   std::uint64_t next_local_id_;             // above 2^32-1: ids used up

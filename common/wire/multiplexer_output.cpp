@@ -21,7 +21,13 @@ std::span<const std::uint8_t> Multiplexer::pending_output(std::size_t budget) {
   return {reinterpret_cast<const std::uint8_t*>(output_.data()), output_.size()};
 }
 
-void Multiplexer::consume_output(std::size_t n) { output_.erase(0, std::min(n, output_.size())); }
+void Multiplexer::consume_output(std::size_t n) {
+  if (n >= output_.size()) {
+    std::string().swap(output_);  // drained: an idle link keeps no buffer
+    return;
+  }
+  output_.erase(0, n);
+}
 
 bool Multiplexer::wants_write() const {
   if (!output_.empty() || !control_queue_.empty()) return true;

@@ -1,5 +1,6 @@
 #include "server/relay/relay_app.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -103,6 +104,20 @@ constexpr std::chrono::milliseconds kShutdownPoll{20};
   return files::write_atomic(dir / "listen.json", json.str() + "\n", 0644);
 }
 
+// Every agent link holds a descriptor, and the usual soft limit (1024)
+// would stop a relay near a thousand agents: raise it to the hard limit
+// (what systemd's LimitNOFILE= or the caller allow) and say what it is.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised{limit.rlim_max, limit.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return;
+  spdlog::info("up to {} open files: room for about that many agent links", limit.rlim_cur);
+}
+
 asio::awaitable<void> wait_for_links(asio::io_context& io, const Tunnel& tunnel) {
   asio::steady_timer poll(io);
   auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
@@ -157,6 +172,7 @@ Result<void> serve_relay(const ServeOptions& options) {
     return r;
   }
 
+  raise_descriptor_limit();
   auto ca = RelayCa::load(dir);
   if (!ca) return fail(ca.error());
   auto store = open_sqlite_store(dir / "relay.db");

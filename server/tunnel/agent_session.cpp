@@ -1,7 +1,6 @@
 #include "server/tunnel/agent_session.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -53,7 +52,6 @@ AgentSession::AgentSession(tcp::socket socket, Tunnel& context)
       remote_(describe_remote(socket_)),
       mux_(wire::MuxConfig{.role = wire::Role::kRelay,
                            .max_frame_size = context.config().max_frame_size}),
-      wake_(socket_.get_executor()),
       started_(Clock::now()),
       last_receive_(started_) {
   context_.track(this);
@@ -72,106 +70,142 @@ void AgentSession::start() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(tcp::no_delay(true), ec);
-  auto self = shared_from_this();
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+  context_.handshake_started();
+  counted_as_handshaking_ = true;
+  schedule_check();
+  wait_readable();
 }
 
-bool AgentSession::take_activity() {
-  bool had = activity_;
+void AgentSession::end_handshake_count() {
+  if (!counted_as_handshaking_) return;
+  counted_as_handshaking_ = false;
+  context_.handshake_ended();
+}
+
+bool AgentSession::take_last_seen_due(Clock::time_point now, Clock::duration max_age) {
+  if (!activity_ || now - last_seen_written_ < max_age) return false;
   activity_ = false;
-  return had;
+  last_seen_written_ = now;
+  return true;
 }
 
-asio::awaitable<void> AgentSession::read_loop() {
-  boost::system::error_code ec;
-  while (phase_ != Phase::kClosed) {
-    co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    auto buffer = context_.read_buffer();
-    std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-    if (ec) {
-      if (phase_ == Phase::kOnline) {
-        spdlog::info("agent {} ({}) disconnected: {}", device_id_, remote_, ec.message());
-      }
-      break;
-    }
-    last_receive_ = Clock::now();
-    activity_ = true;
-    auto received = tls_->receive(buffer.first(n));
-    if (!received) {
-      spdlog::warn("agent link from {}{}: {}", remote_,
-                   device_id_.empty() ? "" : " (" + device_id_ + ")",
-                   received.error().to_string());
-      break;
-    }
-    if (phase_ == Phase::kHandshake && tls_->state() == tls::TlsSession::State::kOpen) {
-      on_handshake_done();
-    }
-    std::string plaintext = tls_->take_plaintext();
-    if (!plaintext.empty() && phase_ != Phase::kClosing && phase_ != Phase::kClosed) {
-      auto fed = mux_.receive(bytes_of(plaintext));
-      handle_events();
-      if (!fed) {
-        // The multiplexer has queued a Goodbye naming the error; flush it.
-        spdlog::warn("agent link from {}{} closed: {}", remote_,
-                     device_id_.empty() ? "" : " (" + device_id_ + ")", fed.error().to_string());
-        if (phase_ != Phase::kClosed) {
-          phase_ = Phase::kClosing;
-          closing_since_ = Clock::now();
-        }
-      }
-    }
-    if (tls_->state() == tls::TlsSession::State::kClosed) break;
-    wake_writer();
+// Reads are a readiness wait and a read_some into the tunnel's shared
+// buffer, and writes start only when there is something to write: an idle
+// link holds one pending wait and no coroutine frame, timer or buffer.
+void AgentSession::wait_readable() {
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->on_readable(ec);
+                     });
+}
+
+void AgentSession::on_readable(const boost::system::error_code& wait_error) {
+  if (phase_ == Phase::kClosed) return;
+  if (wait_error) {
+    shut_down();
+    return;
   }
-  shut_down();
-}
-
-asio::awaitable<void> AgentSession::write_loop() {
   boost::system::error_code ec;
-  std::string chunk;
-  bool close_notify_sent = false;
-  while (phase_ != Phase::kClosed) {
-    if (tls_->state() == tls::TlsSession::State::kOpen) {
-      // Move little at a time into TLS so control frames overtake bulk data.
-      while (mux_.wants_write() && !tls_->wants_write()) {
-        auto out = mux_.pending_output(kTlsChunk);
-        if (out.empty()) break;
-        if (auto sent = tls_->send(out); !sent) {
-          spdlog::warn("agent link {}: {}", remote_, sent.error().to_string());
-          shut_down();
-          co_return;
-        }
-        mux_.consume_output(out.size());
-      }
-      if (phase_ == Phase::kClosing && !mux_.wants_write() && !close_notify_sent) {
-        tls_->shutdown();
-        close_notify_sent = true;
-      }
-    }
-    if (tls_->wants_write()) {
-      auto out = tls_->pending_output();
-      chunk.assign(reinterpret_cast<const char*>(out.data()), out.size());
-      tls_->consume_output(out.size());
-      co_await asio::async_write(socket_, asio::buffer(chunk),
-                                 asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      continue;
-    }
-    if (phase_ == Phase::kClosing) break;  // everything flushed
-    chunk.clear();
-    chunk.shrink_to_fit();
-    wake_.expires_at(Clock::time_point::max());
-    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  auto buffer = context_.read_buffer();
+  std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    wait_readable();
+    return;
   }
-  shut_down();
+  if (ec) {
+    if (phase_ == Phase::kOnline) {
+      spdlog::info("agent {} ({}) disconnected: {}", device_id_, remote_, ec.message());
+    }
+    shut_down();
+    return;
+  }
+  last_receive_ = Clock::now();
+  activity_ = true;
+  auto received = tls_->receive(buffer.first(n));
+  if (!received) {
+    spdlog::warn("agent link from {}{}: {}", remote_,
+                 device_id_.empty() ? "" : " (" + device_id_ + ")",
+                 received.error().to_string());
+    shut_down();
+    return;
+  }
+  if (phase_ == Phase::kHandshake && tls_->state() == tls::TlsSession::State::kOpen) {
+    on_handshake_done();
+  }
+  std::string plaintext = tls_->take_plaintext();
+  if (!plaintext.empty() && phase_ != Phase::kClosing && phase_ != Phase::kClosed) {
+    auto fed = mux_.receive(bytes_of(plaintext));
+    handle_events();
+    if (!fed) {
+      // The multiplexer has queued a Goodbye naming the error; flush it.
+      spdlog::warn("agent link from {}{} closed: {}", remote_,
+                   device_id_.empty() ? "" : " (" + device_id_ + ")", fed.error().to_string());
+      if (phase_ != Phase::kClosed) begin_closing();
+    }
+  }
+  if (tls_->state() == tls::TlsSession::State::kClosed) {
+    shut_down();
+    return;
+  }
+  if (phase_ == Phase::kClosed) return;
+  wake_writer();
+  wait_readable();
 }
 
-void AgentSession::wake_writer() { wake_.cancel(); }
+// Deferred like the wake-up of a writer: callers may be in the middle of
+// handling an event, and a flush may end the link (shut_down).
+void AgentSession::wake_writer() {
+  if (flush_posted_ || phase_ == Phase::kClosed) return;
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush();
+  });
+}
+
+void AgentSession::flush() {
+  if (writing_ || phase_ == Phase::kClosed || !tls_) return;
+  if (tls_->state() == tls::TlsSession::State::kOpen) {
+    // Move little at a time into TLS so control frames overtake bulk data.
+    while (mux_.wants_write() && !tls_->wants_write()) {
+      auto out = mux_.pending_output(kTlsChunk);
+      if (out.empty()) break;
+      if (auto sent = tls_->send(out); !sent) {
+        spdlog::warn("agent link {}: {}", remote_, sent.error().to_string());
+        shut_down();
+        return;
+      }
+      mux_.consume_output(out.size());
+    }
+    if (phase_ == Phase::kClosing && !mux_.wants_write() && !close_notify_sent_) {
+      tls_->shutdown();
+      close_notify_sent_ = true;
+    }
+  }
+  if (tls_->wants_write()) {
+    write_buffer_ = tls_->take_output();
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(write_buffer_),
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                        self->on_written(ec);
+                      });
+    return;
+  }
+  if (phase_ == Phase::kClosing) shut_down();  // everything flushed
+}
+
+void AgentSession::on_written(const boost::system::error_code& ec) {
+  writing_ = false;
+  std::string().swap(write_buffer_);
+  if (ec) {
+    shut_down();
+    return;
+  }
+  flush();
+}
 
 void AgentSession::on_handshake_done() {
+  end_handshake_count();
   SSL* ssl = tls_->native_handle();
   if (SSL_get0_peer_certificate(ssl) == nullptr) {
     phase_ = Phase::kEnrolling;
@@ -258,8 +292,7 @@ void AgentSession::on_control(const v1::Frame& frame) {
       return;
     case v1::Frame::kGoodbye:
       spdlog::info("agent {} ({}) said goodbye: {}", device_id_, remote_, frame.goodbye().reason());
-      phase_ = Phase::kClosing;
-      closing_since_ = Clock::now();
+      begin_closing();
       return;
     default:
       spdlog::warn("agent {} ({}) sent an unexpected control frame", device_id_, remote_);
@@ -301,6 +334,8 @@ void AgentSession::on_hello(const v1::Hello& hello) {
   facts.agent_version = hello.agent_version();
   facts.os_release = hello.os_release();
   UnixMillis now = unix_now_ms();
+  last_seen_written_ = Clock::now();
+  activity_ = false;
   if (auto stored = context_.store().update_device_hello(facts, now); !stored) {
     spdlog::error("agent {}: cannot record hello: {}", device_id_, stored.error().to_string());
   }
@@ -360,9 +395,35 @@ void AgentSession::close(std::string code, std::string message) {
   if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) return;
   Error error{code, message};
   mux_.shutdown(message, error);
+  begin_closing();
+  wake_writer();
+}
+
+void AgentSession::begin_closing() {
   phase_ = Phase::kClosing;
   closing_since_ = Clock::now();
-  wake_writer();
+  schedule_check();
+}
+
+void AgentSession::schedule_check() {
+  Clock::time_point at;
+  switch (phase_) {
+    case Phase::kHandshake:
+    case Phase::kEnrolling:
+    case Phase::kAwaitingHello:
+      at = started_ + kSetupTimeout;
+      break;
+    case Phase::kOnline:
+      at = last_receive_ + 3 * heartbeat_ + kHeartbeatGrace;
+      break;
+    case Phase::kClosing:
+      at = closing_since_ + kCloseTimeout;
+      break;
+    case Phase::kClosed:
+      return;
+  }
+  // Just past the deadline, so the check finds it passed.
+  check_token_ = context_.schedule_check(this, at + std::chrono::milliseconds(1));
 }
 
 void AgentSession::check_deadlines(Clock::time_point now) {
@@ -375,8 +436,9 @@ void AgentSession::check_deadlines(Clock::time_point now) {
                      phase_ == Phase::kAwaitingHello ? "hello" : "TLS handshake or enrollment",
                      kSetupTimeout.count());
         shut_down();
+        return;
       }
-      return;
+      break;
     case Phase::kOnline:
       if (now - last_receive_ > 3 * heartbeat_ + kHeartbeatGrace) {
         spdlog::warn("agent {} ({}) closed: nothing received for {} ms (heartbeat every {} ms)",
@@ -385,23 +447,28 @@ void AgentSession::check_deadlines(Clock::time_point now) {
                          .count(),
                      heartbeat_.count());
         shut_down();
+        return;
       }
-      return;
+      break;
     case Phase::kClosing:
-      if (now - closing_since_ > kCloseTimeout) shut_down();
-      return;
+      if (now - closing_since_ > kCloseTimeout) {
+        shut_down();
+        return;
+      }
+      break;
     case Phase::kClosed:
       return;
   }
+  schedule_check();
 }
 
 void AgentSession::shut_down() {
   if (phase_ == Phase::kClosed) return;
   phase_ = Phase::kClosed;
+  end_handshake_count();
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  wake_.cancel();
   for (auto& [id, pending] : pending_) {
     pending->result = fail("device_offline", "the link to device " + device_id_ + " closed");
     pending->timer.cancel();

@@ -6,11 +6,12 @@
 //
 // Using the sans-IO TLS session instead of asio::ssl::stream keeps an idle
 // link small: no per-connection record buffers, reads go through the
-// tunnel's shared buffer.
+// tunnel's shared buffer, and an idle link waits with one readiness wait
+// (no coroutine frame, no timer, no write buffer).
 //
 // Thread: everything runs on the tunnel's single io_context thread.
-// Lifetime: shared_ptr; the read and write coroutines hold a reference, so
-// the session lives until both have ended.
+// Lifetime: shared_ptr; every pending wait, write and posted flush holds a
+// reference, so the session lives until the last of them has ended.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -44,7 +45,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   AgentSession& operator=(const AgentSession&) = delete;
   ~AgentSession();
 
-  // Starts the read and write coroutines.
+  // Starts reading (the TLS handshake comes first).
   void start();
 
   // Sends `request` (its id is assigned here) and waits for the Response.
@@ -87,17 +88,25 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   [[nodiscard]] UnixMillis connected_since() const { return connected_since_; }
   [[nodiscard]] std::chrono::steady_clock::time_point last_receive() const { return last_receive_; }
   [[nodiscard]] std::chrono::milliseconds heartbeat_interval() const { return heartbeat_; }
-  // Called by the tunnel's periodic sweep: ends a link that has overstayed
-  // its phase (slow handshake, silent agent, a close that does not flush).
+  // Called by the tunnel's sweep once the time the session scheduled has
+  // come: ends a link that has overstayed its phase (slow handshake, silent
+  // agent, a close that does not flush), else schedules the next check.
   void check_deadlines(std::chrono::steady_clock::time_point now);
-  // True once since the last call if anything arrived (batches last_seen).
-  [[nodiscard]] bool take_activity();
+  // The token of the session's latest schedule_check (older ones are stale).
+  [[nodiscard]] std::uint64_t check_token() const { return check_token_; }
+  // For the batched last_seen writes: true (and from now on counted as
+  // written) when something arrived since last_seen was last written and
+  // that write is at least `max_age` old (0: any age).
+  [[nodiscard]] bool take_last_seen_due(std::chrono::steady_clock::time_point now,
+                                        std::chrono::steady_clock::duration max_age);
 
  private:
   struct Pending;
 
-  boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> write_loop();
+  void wait_readable();
+  void on_readable(const boost::system::error_code& ec);
+  void flush();
+  void on_written(const boost::system::error_code& ec);
   void on_handshake_done();
   void handle_events();
   void on_control(const v1::Frame& frame);
@@ -117,6 +126,13 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void release_relay_stream(std::uint32_t channel);
   void abort_relay_streams(const Error& why);
   void fail_link(const std::string& code, const std::string& message);
+  // kClosing from now, with its own (short) deadline.
+  void begin_closing();
+  // Leaves the tunnel's count of links in their TLS handshake (once).
+  void end_handshake_count();
+  // Asks the tunnel's sweep to look at this session at the next moment its
+  // phase's deadline could pass.
+  void schedule_check();
   void shut_down();
   void wake_writer();
 
@@ -125,7 +141,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::string remote_;
   std::optional<tls::TlsSession> tls_;
   wire::Multiplexer mux_;
-  boost::asio::steady_timer wake_;
+  std::string write_buffer_;  // ciphertext being written; empty when idle
+  bool writing_ = false;
+  bool flush_posted_ = false;
+  bool close_notify_sent_ = false;
   Phase phase_ = Phase::kHandshake;
   std::string device_id_;
   UnixMillis connected_since_ = 0;
@@ -133,7 +152,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::chrono::steady_clock::time_point last_receive_;
   std::chrono::steady_clock::time_point closing_since_;
   std::chrono::milliseconds heartbeat_{30000};
-  bool activity_ = false;
+  std::uint64_t check_token_ = 0;
+  bool counted_as_handshaking_ = false;  // in the tunnel's handshake count
+  bool activity_ = false;  // something arrived since last_seen was written
+  std::chrono::steady_clock::time_point last_seen_written_;
   bool registered_ = false;
   std::uint64_t next_request_id_ = 1;
   std::map<std::uint64_t, std::shared_ptr<Pending>> pending_;

@@ -18,7 +18,17 @@ using asio::ip::tcp;
 namespace {
 
 constexpr std::chrono::seconds kSweepInterval{1};
+// TLS handshakes in progress before accepting pauses. Enough to keep the
+// one thread busy on links with a real round-trip time (about 2,000
+// handshakes per second x 0.2 s), few enough that each finishes well
+// within the 10 s setup timeout.
+constexpr std::size_t kMaxHandshakes = 512;
+// last_seen is written when a link comes up and when it ends; while it is
+// up the stored value is refreshed every kLastSeenRefresh (the API shows an
+// online device as seen now), checked every kLastSeenFlush so the writes
+// come in small batches. A relay that crashes loses at most that much.
 constexpr std::chrono::seconds kLastSeenFlush{15};
+constexpr std::chrono::minutes kLastSeenRefresh{5};
 
 }  // namespace
 
@@ -29,6 +39,7 @@ Tunnel::Tunnel(asio::io_context& io, Store& store, RelayCa& ca, const RelayConfi
       enrollment_(store, ca),
       acceptor_(io),
       sweep_timer_(io),
+      accept_gate_(io),
       last_flush_(std::chrono::steady_clock::now()) {
   tls::ServerConfig server;
   server.identity = ca.server_identity();
@@ -60,7 +71,15 @@ void Tunnel::stop() {
   boost::system::error_code ec;
   acceptor_.close(ec);
   sweep_timer_.cancel();
-  flush_last_seen();
+  accept_gate_.cancel();
+  // Every online device's last_seen in one transaction, instead of one per
+  // link as each closes (on_offline skips its write while stopping).
+  std::vector<std::string> online_ids;
+  for (const auto& [id, weak] : online_) online_ids.push_back(id);
+  if (auto r = store_.touch_devices(online_ids, unix_now_ms()); !r) {
+    spdlog::error("cannot record last_seen for {} devices: {}", online_ids.size(),
+                  r.error().to_string());
+  }
   // close() may untrack nothing synchronously, but iterate over a copy anyway.
   std::vector<AgentSession*> all(sessions_.begin(), sessions_.end());
   for (AgentSession* session : all) session->close("shutting_down", "the relay is shutting down");
@@ -69,6 +88,11 @@ void Tunnel::stop() {
 asio::awaitable<void> Tunnel::accept_loop() {
   while (!stopping_) {
     boost::system::error_code ec;
+    while (handshaking_ >= kMaxHandshakes && !stopping_) {
+      accept_gate_.expires_at(asio::steady_timer::time_point::max());
+      co_await accept_gate_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (stopping_) break;
     tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping_) break;
@@ -90,19 +114,29 @@ asio::awaitable<void> Tunnel::sweep_loop() {
     co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_) break;
     auto now = std::chrono::steady_clock::now();
-    std::vector<AgentSession*> all(sessions_.begin(), sessions_.end());
-    for (AgentSession* session : all) {
-      if (sessions_.count(session) != 0) session->check_deadlines(now);
-    }
-    if (now - last_flush_ >= kLastSeenFlush) flush_last_seen();
+    // Only the sessions that are due: a stale entry (the session is gone,
+    // or scheduled itself again) is skipped.
+    checks_.pop_due(now, [&](const DeadlineQueue<AgentSession*>::Entry& entry) {
+      if (sessions_.count(entry.key) != 0 && entry.key->check_token() == entry.token) {
+        entry.key->check_deadlines(now);
+      }
+    });
+    if (now - last_flush_ >= kLastSeenFlush) flush_last_seen(kLastSeenRefresh);
   }
 }
 
-void Tunnel::flush_last_seen() {
-  last_flush_ = std::chrono::steady_clock::now();
+void Tunnel::handshake_ended() {
+  if (handshaking_ > 0) --handshaking_;
+  if (handshaking_ < kMaxHandshakes) accept_gate_.cancel();
+}
+
+void Tunnel::flush_last_seen(std::chrono::steady_clock::duration max_age) {
+  auto now = std::chrono::steady_clock::now();
+  last_flush_ = now;
   std::vector<std::string> ids;
   for (auto& [id, weak] : online_) {
-    if (auto session = weak.lock(); session && session->take_activity()) ids.push_back(id);
+    auto session = weak.lock();
+    if (session && session->take_last_seen_due(now, max_age)) ids.push_back(id);
   }
   if (ids.empty()) return;
   if (auto r = store_.touch_devices(ids, unix_now_ms()); !r) {
@@ -127,11 +161,12 @@ void Tunnel::on_offline(AgentSession* session) {
   auto current = it->second.lock();
   if (current && current.get() != session) return;  // already replaced
   online_.erase(it);
+  if (stopping_) return;  // stop() wrote every online device's last_seen at once
   if (auto r = store_.touch_devices(std::vector<std::string>{session->device_id()}, unix_now_ms());
       !r) {
     spdlog::error("cannot record last_seen for {}: {}", session->device_id(), r.error().to_string());
   }
-  if (!stopping_) spdlog::info("agent {} offline", session->device_id());
+  spdlog::info("agent {} offline", session->device_id());
 }
 
 std::shared_ptr<AgentSession> Tunnel::session_for(std::string_view device_id) const {

@@ -33,6 +33,7 @@
 #include "server/store/store.h"
 #include "server/tunnel/agent_requests.h"
 #include "server/tunnel/agent_session.h"
+#include "server/tunnel/deadline_queue.h"
 #include "server/tunnel/device_desk.h"
 #include "server/tunnel/enrollment.h"
 
@@ -109,13 +110,27 @@ class Tunnel {
   [[nodiscard]] std::span<std::uint8_t> read_buffer() { return read_buffer_; }
   void on_online(const std::shared_ptr<AgentSession>& session);
   void on_offline(AgentSession* session);
+  // A link entered / left its TLS handshake. Accepting pauses while
+  // kMaxHandshakes are in progress, so that a crowd of returning agents
+  // waits in the kernel's listen queue instead of each getting a slice of
+  // the CPU until all run past the setup timeout.
+  void handshake_started() { ++handshaking_; }
+  void handshake_ended();
   void track(AgentSession* session) { sessions_.insert(session); }
   void untrack(AgentSession* session) { sessions_.erase(session); }
+  // The sweep calls session->check_deadlines() once `at` has passed;
+  // returns the entry's token (the session keeps its latest).
+  [[nodiscard]] std::uint64_t schedule_check(AgentSession* session,
+                                             std::chrono::steady_clock::time_point at) {
+    return checks_.schedule(session, at);
+  }
 
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> sweep_loop();
-  void flush_last_seen();
+  // Writes last_seen for online devices with activity since their stored
+  // value, when that value is older than `max_age`.
+  void flush_last_seen(std::chrono::steady_clock::duration max_age);
   void offer_catalog(std::shared_ptr<AgentSession> session, std::string signed_bytes,
                      std::string org_key_pem, std::uint64_t version);
 
@@ -126,8 +141,11 @@ class Tunnel {
   tls::SslCtxPtr ssl_ctx_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer accept_gate_;  // accept_loop waits here at the handshake cap
+  std::size_t handshaking_ = 0;
   std::unordered_map<std::string, std::weak_ptr<AgentSession>> online_;
   std::unordered_set<AgentSession*> sessions_;  // every live session, any phase
+  DeadlineQueue<AgentSession*> checks_;          // when each session needs looking at
   std::array<std::uint8_t, 16 * 1024> read_buffer_{};
   std::chrono::steady_clock::time_point last_flush_;
   DeviceDesk* desk_ = nullptr;

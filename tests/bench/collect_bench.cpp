@@ -8,16 +8,12 @@
 //      --out FILE` started with posix_spawn from an argv; its peak RSS comes
 //      from wait4's rusage, its wall time from steady_clock.
 //   3. The idle RSS of `helpline-agent run` needs an enrolled agent and a
-//      relay: not measured here (printed as skipped).
+//      relay: agent_bench measures it (scripts/bench runs both).
 //
 // Figures are printed, never asserted: they depend on the machine and on
 // what else runs. Under ASan (a Debug dev build) RSS and times are several
 // times what a release build shows; the header says which build this is.
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -32,8 +28,7 @@
 #include "agent/collect/bundle_redaction.h"
 #include "agent/collect/bundle.h"
 #include "common/findings/findings.h"
-
-extern char** environ;
+#include "tests/bench/child_process.h"
 
 namespace {
 
@@ -136,57 +131,27 @@ struct Spawned {
   double wall_ms = 0;
 };
 
-// Runs the agent binary with `args`, stdout and stderr to /dev/null, state
-// in an empty directory (no enrollment: defaults).
+// Runs the agent binary with `args`, output to /dev/null, state in an empty
+// directory (no enrollment: defaults).
 bool spawn_agent(const std::vector<std::string>& args, const std::string& state_dir,
                  Spawned& result) {
-  std::vector<char*> argv;
-  std::string program = HELPLINE_AGENT_BIN;
-  argv.push_back(program.data());
-  std::vector<std::string> copies = args;
-  for (std::string& a : copies) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "HELPLINE_AGENT_STATE=", 21) != 0) env_strings.emplace_back(*e);
-  }
-  env_strings.push_back("HELPLINE_AGENT_STATE=" + state_dir);
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
+  helpline::bench::SpawnSpec spec;
+  spec.program = HELPLINE_AGENT_BIN;
+  spec.args = args;
+  spec.env = {{"HELPLINE_AGENT_STATE", state_dir}};
   auto start = Clock::now();
-  int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    std::fprintf(stderr, "collect_bench: cannot start %s: %s\n", program.c_str(),
-                 std::strerror(rc));
+  auto pid = helpline::bench::spawn(spec);
+  if (!pid) {
+    std::fprintf(stderr, "collect_bench: %s\n", pid.error().message.c_str());
     return false;
   }
-  int status = 0;
-  rusage usage{};
   // Bounded: the agent's collectors have their own budgets, this is a backstop.
-  while (true) {
-    pid_t done = ::wait4(pid, &status, WNOHANG, &usage);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return false;
-    if (Clock::now() - start > kSpawnTimeout) {
-      ::kill(pid, SIGKILL);
-      ::wait4(pid, &status, 0, &usage);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  auto exited = helpline::bench::wait_exit(
+      *pid, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(kSpawnTimeout).count()));
+  if (!exited) return false;
   result.wall_ms = Millis(Clock::now() - start).count();
-  result.max_rss_kib = usage.ru_maxrss;
-  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.max_rss_kib = exited->max_rss_kib;
+  result.exit_status = exited->status;
   return true;
 }
 
@@ -250,6 +215,6 @@ int main(int argc, char** argv) {
               std::thread::hardware_concurrency());
   int rc = runs > 0 ? in_process(runs) : 0;
   if (spawns > 0) rc = std::max(rc, spawned(spawns));
-  std::printf("idle RSS of helpline-agent run: skipped (needs an enrolled agent and a relay)\n");
+  std::printf("idle RSS of helpline-agent run: see agent_bench (needs an enrolled agent and a relay)\n");
   return rc;
 }

@@ -48,5 +48,28 @@ TEST_F(FilesTest, ReadNamesTheMissingFileAndRefusesOversize) {
   EXPECT_EQ(big.error().code, "too_large");
 }
 
+TEST_F(FilesTest, UnsyncedAtomicWriteStillReplacesWholeWithItsMode) {
+  ASSERT_TRUE(files::ensure_private_dir(dir_).has_value());
+  auto path = dir_ / "status.json";
+  ASSERT_TRUE(files::write_atomic(path, "old", 0644, files::Sync::kNoSync).has_value());
+  ASSERT_TRUE(files::write_atomic(path, "new", 0644, files::Sync::kNoSync).has_value());
+  EXPECT_EQ(files::read(path).value(), "new");
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), {}), 1);
+}
+
+TEST_F(FilesTest, ReadsAFileLargerThanOneBufferWhole) {
+  ASSERT_TRUE(files::ensure_private_dir(dir_).has_value());
+  std::string data(1000000, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 % 251);
+  ASSERT_TRUE(files::write_atomic(dir_ / "blob", data).has_value());
+  EXPECT_EQ(files::read(dir_ / "blob").value(), data);
+  auto capped = files::read(dir_ / "blob", 999999);
+  ASSERT_FALSE(capped.has_value());
+  EXPECT_EQ(capped.error().code, "too_large");
+}
+
 }  // namespace
 }  // namespace helpline

@@ -382,5 +382,80 @@ TEST(TlsSession, ConsumeOutputInPiecesKeepsOrder) {
   EXPECT_EQ(c.server.take_plaintext(), std::string(50000, 'z'));
 }
 
+// Moves what `from` has pending into `to`, `piece` bytes per receive().
+Result<void> deliver_in_pieces(TlsSession& from, TlsSession& to, std::size_t piece) {
+  const auto pending = from.pending_output();
+  const std::vector<std::uint8_t> all(pending.begin(), pending.end());
+  from.consume_output(all.size());
+  for (std::size_t at = 0; at < all.size(); at += piece) {
+    const std::size_t n = std::min(piece, all.size() - at);
+    if (auto r = to.receive(std::span(all).subspan(at, n)); !r) return r;
+  }
+  return {};
+}
+
+TEST(TlsSession, HandshakeAndDataSurviveOneByteReads) {
+  const SslCtxPtr server_ctx = testing::server_context();
+  const SslCtxPtr client_ctx = testing::client_context(true, true, &pki().client);
+  TlsSession client = ok(TlsSession::client(client_ctx.get(), "127.0.0.1"));
+  TlsSession server = ok(TlsSession::server(server_ctx.get()));
+  ASSERT_TRUE(client.advance());
+  for (int round = 0; round < 20 && (client.wants_write() || server.wants_write()); ++round) {
+    ASSERT_TRUE(deliver_in_pieces(client, server, 1));
+    ASSERT_TRUE(deliver_in_pieces(server, client, 1));
+  }
+  ASSERT_EQ(client.state(), State::kOpen);
+  ASSERT_EQ(server.state(), State::kOpen);
+  ASSERT_TRUE(client.send(bytes("one byte at a time")));
+  ASSERT_TRUE(deliver_in_pieces(client, server, 1));
+  EXPECT_EQ(server.take_plaintext(), "one byte at a time");
+}
+
+TEST(TlsSession, ClientFinishedAndFirstDataInOneReadAreBothUsed) {
+  // The client's last handshake flight and its first record arrive in one
+  // TCP read: the server must finish the handshake and decrypt the data.
+  const SslCtxPtr server_ctx = testing::server_context();
+  const SslCtxPtr client_ctx = testing::client_context(true, true, &pki().client);
+  TlsSession client = ok(TlsSession::client(client_ctx.get(), "127.0.0.1"));
+  TlsSession server = ok(TlsSession::server(server_ctx.get()));
+  ASSERT_TRUE(client.advance());
+  ASSERT_TRUE(deliver_in_pieces(client, server, 1u << 20));  // ClientHello
+  ASSERT_TRUE(deliver_in_pieces(server, client, 1u << 20));  // the server's flight
+  ASSERT_EQ(client.state(), State::kOpen);
+  ASSERT_TRUE(client.send(bytes("hello")));                   // queued behind Finished
+  ASSERT_TRUE(deliver_in_pieces(client, server, 1u << 20));
+  EXPECT_EQ(server.state(), State::kOpen);
+  EXPECT_EQ(server.take_plaintext(), "hello");
+}
+
+TEST(TlsSession, TakeOutputHandsOverWhatIsPending) {
+  Connected c;
+  ASSERT_TRUE(c.client.send(bytes("first")));
+  const auto pending = c.client.pending_output();
+  const std::string expected(reinterpret_cast<const char*>(pending.data()), pending.size());
+  c.client.consume_output(3);
+  std::string taken = c.client.take_output();
+  EXPECT_EQ(taken, expected.substr(3));
+  EXPECT_FALSE(c.client.wants_write());
+  EXPECT_TRUE(c.client.pending_output().empty());
+  EXPECT_TRUE(c.client.take_output().empty());
+  // The pieces taken both ways make up the record.
+  ASSERT_TRUE(c.server.receive(bytes(expected.substr(0, 3))));
+  ASSERT_TRUE(c.server.receive(bytes(taken)));
+  EXPECT_EQ(c.server.take_plaintext(), "first");
+}
+
+TEST(TlsSession, BytesAfterCloseNotifyAreIgnored) {
+  Connected c;
+  ASSERT_TRUE(c.client.send(bytes("last words")));
+  c.client.shutdown();
+  std::string wire = c.client.take_output();
+  wire += "trailing garbage after close_notify";
+  ASSERT_TRUE(c.server.receive(bytes(wire)));
+  EXPECT_EQ(c.server.take_plaintext(), "last words");
+  EXPECT_EQ(c.server.state(), State::kClosed);
+  EXPECT_TRUE(c.server.receive(bytes("more")));
+}
+
 }  // namespace
 }  // namespace helpline::tls
