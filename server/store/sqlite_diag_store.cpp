@@ -69,6 +69,9 @@ constexpr const char* kBundleColumns =
   attachment.ref = row.column_text(2);
   attachment.added_at = row.column_int64(3);
   attachment.added_by = row.column_text(4);
+  attachment.name = row.column_text(5);
+  attachment.size = from_sql_size(row.column_int64(6));
+  attachment.content_type = row.column_text(7);
   return attachment;
 }
 
@@ -124,7 +127,8 @@ Result<std::optional<Ticket>> SqliteDiagStore::find_ticket(std::int64_t id) {
 
 Result<std::vector<TicketAttachment>> SqliteDiagStore::list_attachments(std::int64_t ticket_id) {
   auto stmt = db_->statement(
-      "SELECT ticket_id, kind, ref, added_at, added_by FROM ticket_attachments "
+      "SELECT ticket_id, kind, ref, added_at, added_by, name, size, content_type FROM "
+      "ticket_attachments "
       "WHERE ticket_id = ? ORDER BY added_at, rowid");
   if (!stmt) return fail(stmt.error());
   (*stmt)->bind(1, ticket_id);
