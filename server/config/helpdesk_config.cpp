@@ -266,6 +266,13 @@ Result<HelpdeskConfig> parse_helpdesk_config(std::string_view toml_text, std::st
         return r.bad(path, "expected 1s to 1h");
       }
       config.sweep_interval = std::chrono::duration_cast<std::chrono::seconds>(*interval);
+    } else if (k == "max_attachment") {
+      auto bytes = node.value<std::int64_t>();
+      if (!bytes || *bytes < 1024 ||
+          *bytes > static_cast<std::int64_t>(HelpdeskConfig::kMaxAttachmentCap)) {
+        return r.bad(path, "expected a number of bytes from 1024 to 268435456");
+      }
+      config.max_attachment = static_cast<std::uint64_t>(*bytes);
     } else if (k == "categories") {
       auto names = r.strings(path, node);
       if (!names) return fail(names.error());
@@ -291,8 +298,8 @@ Result<HelpdeskConfig> parse_helpdesk_config(std::string_view toml_text, std::st
       }
     } else {
       return r.bad(path,
-                   "unknown key; use reopen_window, sweep_interval, categories, matrix, "
-                   "sla, escalation");
+                   "unknown key; use reopen_window, sweep_interval, max_attachment, "
+                   "categories, matrix, sla, escalation");
     }
   }
   if (auto valid = t::validate_rules(config.rules); !valid) {

@@ -108,6 +108,9 @@ Result<RelayConfig> parse_relay_config(std::string_view text, std::string_view o
   auto helpdesk = parse_helpdesk_config(text, origin);
   if (!helpdesk) return fail(helpdesk.error());
   config.helpdesk = std::move(*helpdesk);
+  auto hooks = parse_webhooks_config(text, origin);
+  if (!hooks) return fail(hooks.error());
+  config.webhooks = std::move(*hooks);
   return config;
 }
 
