@@ -108,48 +108,73 @@ void Router::add(http::verb method, std::string pattern, std::optional<Role> min
   routes_.push_back(Route{method, split_path(pattern), min_role, std::move(handler)});
 }
 
-boost::asio::awaitable<ApiResponse> Router::dispatch(ApiRequest& request) {
-  auto segments = split_path(request.path);
-  bool path_matched = false;
-  for (auto& route : routes_) {
+void Router::add_upload(http::verb method, std::string pattern, Role min_role,
+                        std::uint64_t max_body, Handler handler) {
+  routes_.push_back(Route{method, split_path(pattern), min_role, std::move(handler), max_body});
+}
+
+const Router::Route* Router::match(http::verb method, std::string_view path,
+                                   std::map<std::string, std::string>* params,
+                                   bool* path_matched) const {
+  auto segments = split_path(path);
+  for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
-    std::map<std::string, std::string> params;
+    std::map<std::string, std::string> found;
     bool match = true;
     for (std::size_t i = 0; i < segments.size() && match; ++i) {
       const auto& want = route.segments[i];
       if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-        params[want.substr(1, want.size() - 2)] = segments[i];
+        // A parameter may carry percent-encoded characters (":" in "helpline:printing").
+        auto decoded = url_decode(segments[i]);
+        found[want.substr(1, want.size() - 2)] = decoded ? *decoded : segments[i];
       } else {
         match = want == segments[i];
       }
     }
     if (!match) continue;
-    path_matched = true;
-    if (route.method != request.method) continue;
-    request.params = std::move(params);
-    if (route.min_role) {
-      if (request.bearer.empty()) {
-        co_return error_response(401, "unauthorized",
-                                 "log in first: this call needs a bearer token");
-      }
-      auto user = store_.user_for_api_token(auth::token_hash(request.bearer), unix_now_ms());
-      if (!user) co_return error_response(user.error());
-      if (!user->has_value()) {
-        co_return error_response(401, "unauthorized",
-                                 "the token is unknown or expired; log in again");
-      }
-      if ((*user)->role < *route.min_role) {
-        co_return error_response(403, "forbidden",
-                                 "role '" + std::string(to_string((*user)->role)) +
-                                     "' may not do this; it needs '" +
-                                     to_string(*route.min_role) + "' or higher");
-      }
-      request.user = std::move(**user);
-    }
-    co_return co_await route.handler(request);
+    if (path_matched != nullptr) *path_matched = true;
+    if (route.method != method) continue;
+    if (params != nullptr) *params = std::move(found);
+    return &route;
   }
-  if (path_matched) co_return error_response(405, "method_not_allowed", "method not allowed here");
-  co_return error_response(404, "not_found", "no such API path: " + request.path);
+  return nullptr;
+}
+
+std::uint64_t Router::body_limit(http::verb method, std::string_view path,
+                                 std::uint64_t fallback) const {
+  const Route* route = match(method, path, nullptr, nullptr);
+  return route != nullptr && route->max_body != 0 ? route->max_body : fallback;
+}
+
+boost::asio::awaitable<ApiResponse> Router::dispatch(ApiRequest& request) {
+  bool path_matched = false;
+  std::map<std::string, std::string> params;
+  const Route* route = match(request.method, request.path, &params, &path_matched);
+  if (route == nullptr) {
+    if (path_matched) {
+      co_return error_response(405, "method_not_allowed", "method not allowed here");
+    }
+    co_return error_response(404, "not_found", "no such API path: " + request.path);
+  }
+  request.params = std::move(params);
+  if (route->min_role) {
+    if (request.bearer.empty()) {
+      co_return error_response(401, "unauthorized", "log in first: this call needs a bearer token");
+    }
+    auto user = store_.user_for_api_token(auth::token_hash(request.bearer), unix_now_ms());
+    if (!user) co_return error_response(user.error());
+    if (!user->has_value()) {
+      co_return error_response(401, "unauthorized", "the token is unknown or expired; log in again");
+    }
+    if ((*user)->role < *route->min_role) {
+      co_return error_response(403, "forbidden",
+                               "role '" + std::string(to_string((*user)->role)) +
+                                   "' may not do this; it needs '" + to_string(*route->min_role) +
+                                   "' or higher");
+    }
+    request.user = std::move(**user);
+  }
+  co_return co_await route->handler(request);
 }
 
 }  // namespace helpline::relay::api

@@ -7,6 +7,7 @@
 
 #include "common/core/result.h"
 #include "server/api/router.h"
+#include "server/api/routes.h"
 #include "server/store/ticket_store.h"
 
 namespace helpline::relay::api {
@@ -21,5 +22,27 @@ namespace helpline::relay::api {
 // 400 for bad values (with the field), 403 for level and role refusals,
 // 404 for unknown tickets, 409 for what the ticket's state forbids.
 [[nodiscard]] ApiResponse ticket_error(const Error& error);
+
+// The {id} path parameter as a ticket number. Errors: "bad_value" ("id: ...").
+[[nodiscard]] Result<std::int64_t> ticket_id_param(const ApiRequest& request);
+
+// The ticket as a list shows it, at the helpdesk's current time.
+[[nodiscard]] ApiResponse ticket_response(const ApiContext& ctx, const tickets::Ticket& ticket,
+                                          unsigned status = 200);
+
+// Parses the body into Body, resolves the ticket id and the caller's actor,
+// runs `act(id, body, actor)`, and answers the ticket as changed.
+template <class Body, class Act>
+ApiResponse act_on_ticket(ApiContext& ctx, ApiRequest& request, Act act) {
+  Body body;
+  if (auto bad = parse_body(request, body)) return *bad;
+  auto id = ticket_id_param(request);
+  if (!id) return ticket_error(id.error());
+  auto actor = helpdesk::actor_for(*request.user);
+  if (!actor) return ticket_error(actor.error());
+  Result<tickets::Ticket> changed = act(*id, body, *actor);
+  if (!changed) return ticket_error(changed.error());
+  return ticket_response(ctx, *changed);
+}
 
 }  // namespace helpline::relay::api

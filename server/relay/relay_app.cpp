@@ -28,6 +28,7 @@
 #include "server/store/store.h"
 #include "server/intake/delivery_service.h"
 #include "server/tunnel/tunnel.h"
+#include "server/webhooks/webhooks.h"
 
 namespace helpline::relay {
 
@@ -111,6 +112,33 @@ asio::awaitable<void> wait_for_links(asio::io_context& io, const Tunnel& tunnel)
   io.stop();
 }
 
+// relay.toml's webhooks become the store's "config" webhooks (added,
+// updated, removed); API-made ones are left alone.
+[[nodiscard]] Result<void> sync_config_webhooks(Store& store, const WebhooksConfig& config) {
+  std::vector<WebhookRecord> records;
+  for (const webhooks::Target& t : config.targets) {
+    WebhookRecord r;
+    r.id = t.id;
+    r.url = t.url;
+    r.secret = t.secret;
+    r.events = t.events;
+    r.ca_file = t.ca_file;
+    r.source = "config";
+    r.created_at = unix_now_ms();
+    r.created_by = "relay.toml";
+    records.push_back(std::move(r));
+  }
+  auto synced = store.webhook_store().sync_config_webhooks(records);
+  if (!synced) {
+    if (synced.error().code == "conflict") {
+      return fail("bad_config", "relay.toml: webhooks.target: " + synced.error().message);
+    }
+    return synced;
+  }
+  if (!records.empty()) spdlog::info("{} webhooks from relay.toml", records.size());
+  return {};
+}
+
 }  // namespace
 
 Result<v1::api::InitReport> init_relay(const InitOptions& options) {
@@ -162,7 +190,14 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (!blob_store) return fail(blob_store.error());
 
   asio::io_context io(1);
+  // Declared before the helpdesk, which records its events there.
+  webhooks::WebhookService webhook_service(io, **store, config->webhooks.settings,
+                                           api::webhook_payload);
+  if (auto synced = sync_config_webhooks(**store, config->webhooks); !synced) return synced;
   helpdesk::HelpdeskService helpdesk_service(**store, config->helpdesk.rules);
+  helpdesk_service.set_outbox(&webhook_service);
+  helpdesk_service.set_event_sink(
+      [&webhook_service](const helpdesk::TicketEvent&) { webhook_service.wake(); });
   Tunnel tunnel(io, **store, *ca, *config);
   tunnel.set_device_desk(&helpdesk_service);
   intake::DeliveryService deliveries(**store, **blob_store, tunnel);
@@ -171,7 +206,8 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (!agent_at) return fail(agent_at.error());
 
   api::Router router(**store);
-  api::ApiContext api_context{**store, tunnel, *config, **blob_store, helpdesk_service};
+  api::ApiContext api_context{**store, tunnel, *config, **blob_store, helpdesk_service,
+                              webhook_service};
   api::register_all_routes(router, api_context);
   api::ApiServer api_server(io, router, config->max_body);
   auto api_at = api_server.listen(config->api_listen, ca->server_identity());
@@ -181,6 +217,7 @@ Result<void> serve_relay(const ServeOptions& options) {
   tunnel.start();
   api_server.start();
   helpdesk_service.start_sweep(io, config->helpdesk.sweep_interval);
+  webhook_service.start();
   spdlog::info("relay {} serving agents on {} and the API on {} (CA {})", HELPLINE_VERSION,
                agent_at->to_string(), api_at->to_string(), ca->pin());
 
@@ -196,6 +233,7 @@ Result<void> serve_relay(const ServeOptions& options) {
     tunnel.stop();
     api_server.stop();
     helpdesk_service.stop_sweep();
+    webhook_service.stop();
     // Stop as soon as every agent link has flushed its Goodbye, and at the
     // latest after the grace period. Idle API keep-alive connections are not
     // waited for.
