@@ -7,12 +7,14 @@
 // opened once it is back.
 #include <gmock/gmock.h>
 
+#include "common/core/time_format.h"
 #include "tests/e2e/relay_fixture.h"
 
 namespace helpline::e2e {
 namespace {
 
 using helpline::testing::json_field_bool;
+using helpline::testing::json_field_object;
 using helpline::testing::json_field_objects;
 using helpline::testing::json_field_number;
 using helpline::testing::json_field_string;
@@ -69,7 +71,6 @@ TEST_F(EndUser, ReportTakeReplyResolveRateAndCount) {
   EXPECT_EQ(json_field_string(*reported, "status"), "new");
   EXPECT_FALSE(json_field_string(*reported, "response_due").empty());
   EXPECT_THAT(json_field_string(*reported, "acknowledgement"), HasSubstr(id));
-  const std::string bundle_id = json_field_string(*reported, "bundle_id");
 
   // The technician's view: channel, requester device, facts, the bundle.
   auto shown = json_of(cli({"ticket", "show", id, "--json"}));
@@ -79,9 +80,29 @@ TEST_F(EndUser, ReportTakeReplyResolveRateAndCount) {
   EXPECT_THAT(shown->DebugString(), HasSubstr("this morning"));
   bool has_bundle = false;
   for (const Struct& a : json_field_objects(*shown, "attachments")) {
-    has_bundle = has_bundle || json_field_string(a, "kind") == "bundle";
+    has_bundle = has_bundle || (json_field_string(a, "kind") == "bundle" &&
+                                json_field_string(a, "ref").rfind("sha256:", 0) == 0);
   }
   EXPECT_TRUE(has_bundle) << shown->DebugString();
+  // Priority 4 (high): first response within 1 h, resolution within 16 h
+  // of the ticket's creation (24x7 by default).
+  EXPECT_EQ(json_field_string(*shown, "priority_name"), "high");
+  auto sla = json_field_object(*shown, "sla");
+  ASSERT_TRUE(sla);
+  EXPECT_EQ(json_field_string(*sla, "first_response_target"), "1h");
+  EXPECT_EQ(json_field_string(*sla, "resolve_target"), "16h");
+  auto created_at = parse_rfc3339(json_field_string(*shown, "created_at"));
+  auto response_due = parse_rfc3339(json_field_string(*sla, "first_response_due"));
+  auto resolve_due = parse_rfc3339(json_field_string(*sla, "resolve_due"));
+  ASSERT_TRUE(created_at && response_due && resolve_due) << sla->DebugString();
+  // RFC 3339 in the API has whole seconds.
+  EXPECT_NEAR(static_cast<double>(*response_due - *created_at), 3'600'000.0, 1000.0);
+  EXPECT_NEAR(static_cast<double>(*resolve_due - *created_at), 16 * 3'600'000.0, 1000.0);
+  auto messages = json_field_objects(*shown, "messages");
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(json_field_string(messages[0], "author_kind"), "system");
+  EXPECT_THAT(json_field_string(messages[0], "body"), HasSubstr("Priority: 4 (high)"));
+  EXPECT_THAT(json_field_string(messages[0], "body"), HasSubstr(id));
 
   // The technician takes it, answers and resolves it.
   RunResult assigned = cli({"ticket", "assign", id, "admin"});
@@ -114,11 +135,19 @@ TEST_F(EndUser, ReportTakeReplyResolveRateAndCount) {
 
   auto stats = json_of(cli({"stats", "--json"}));
   ASSERT_TRUE(stats);
-  EXPECT_GE(count_of(*stats, "total"), 1.0) << stats->DebugString();
+  EXPECT_EQ(count_of(*stats, "total"), 1.0) << stats->DebugString();
+  EXPECT_EQ(count_of(*stats, "resolved"), 1.0);
   EXPECT_EQ(count_of(*stats, "rated"), 1.0);
   EXPECT_EQ(json_field_number(*stats, "satisfaction_average"), 5.0);
-  EXPECT_THAT(stats->DebugString(), HasSubstr("agent"));  // by channel
-  (void)bundle_id;
+  auto by_channel = json_field_objects(*stats, "by_channel");
+  ASSERT_EQ(by_channel.size(), 1u) << stats->DebugString();
+  EXPECT_EQ(json_field_string(by_channel[0], "key"), "agent");
+  auto first_response = json_field_object(*stats, "first_response");
+  ASSERT_TRUE(first_response);
+  EXPECT_EQ(count_of(*first_response, "count"), 1.0);
+  auto resolve_sla = json_field_object(*stats, "resolve_sla");
+  ASSERT_TRUE(resolve_sla);
+  EXPECT_EQ(count_of(*resolve_sla, "met"), 1.0) << "resolved well within 16 h";
 }
 
 TEST_F(EndUser, AnotherDeviceCannotReadOrAnswerTheTicket) {
