@@ -1,9 +1,10 @@
 // ticket_bench: the helpdesk's embedded store at scale.
 //
 //   1. Creates --tickets tickets (default 1,000,000) through HelpdeskService
-//      (matrix, SLA clock, acknowledgement, history, one transaction each)
-//      into a fresh SQLite store; prints the overall create rate and the
-//      rate of the last 10,000 (with the store full).
+//      (matrix, SLA clock, acknowledgement, history, the webhook outbox as
+//      the relay wires it, one transaction each) into a fresh SQLite store;
+//      prints the overall create rate and the rate of the last 10,000 (with
+//      the store full).
 //   2. --queries times (default 200) each: the default technician queue
 //      (open tickets by priority then SLA deadline, first page of 50) and a
 //      filtered search (priority 4, breaching, first page); p50 and p99.
@@ -22,7 +23,10 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+
 #include "server/helpdesk/helpdesk_service.h"
+#include "server/webhooks/webhooks.h"
 
 namespace {
 
@@ -66,8 +70,15 @@ int run(const Options& options) {
     return 1;
   }
   helpline::UnixMillis now = kStart;
+  // As in the relay: events go through the webhook outbox (no webhook is
+  // configured here, so nothing is queued and no body is rendered).
+  boost::asio::io_context io;
+  helpline::relay::webhooks::WebhookService webhooks(
+      io, **store, {}, [](const auto&, std::string_view) { return std::string("{}"); },
+      [&now] { return now; });
   helpline::relay::helpdesk::HelpdeskService service(**store, t::HelpdeskRules{},
                                                      [&now] { return now; });
+  service.set_outbox(&webhooks);
   const t::Actor tech = t::Actor::technician("bench", t::SupportLevel::kL1);
   const char* categories[] = {"hardware", "software", "network", "access", "request", "other"};
 
