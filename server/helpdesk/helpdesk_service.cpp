@@ -8,9 +8,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "server/kb/kb.h"
-
 #include "server/helpdesk/text_checks.h"
+#include "server/kb/kb.h"
 
 namespace helpline::relay::helpdesk {
 
@@ -164,15 +163,14 @@ Result<t::Ticket> HelpdeskService::persist(t::Changes changes, TicketWrite write
   return saved;
 }
 
-Result<t::Ticket> HelpdeskService::apply(std::int64_t id, const Operation& op, TicketWrite extras,
-                                         ExtraEvents events) {
+Result<t::Ticket> HelpdeskService::apply(std::int64_t id, const Operation& op, TicketWrite extras) {
   auto ticket = load(id);
   if (!ticket) return fail(ticket.error());
   auto changes = op(*ticket);
   if (!changes) return fail(changes.error());
   auto fired = tickets_.fired(id);
   if (!fired) return fail(fired.error());
-  return persist(std::move(*changes), std::move(extras), *fired, std::move(events));
+  return persist(std::move(*changes), std::move(extras), *fired);
 }
 
 Result<t::Ticket> HelpdeskService::open(const t::NewTicket& request, const t::Actor& creator,

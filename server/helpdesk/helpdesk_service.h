@@ -210,7 +210,7 @@ class HelpdeskService final : public DeviceDesk {
   // Loads, applies `op`, saves with `write`'s messages and key. Returns the
   // stored ticket.
   [[nodiscard]] Result<tickets::Ticket> apply(std::int64_t id, const Operation& op,
-                                              TicketWrite extras = {}, ExtraEvents events = {});
+                                              TicketWrite extras = {});
   // Saves; the events of `changes.history` and `extra_events` go to the
   // outbox in the same transaction and to the sink after it.
   [[nodiscard]] Result<tickets::Ticket> persist(tickets::Changes changes, TicketWrite write,
