@@ -1,6 +1,6 @@
 #include "server/api/api_server.h"
 
-#include "server/net/listen.h"
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,9 +10,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <spdlog/spdlog.h>
-
 #include <limits>
+
+#include "server/net/listen.h"
 
 namespace helpline::relay::api {
 
@@ -128,9 +128,9 @@ asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
     unsigned version = 11;
     if (ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated) break;
     if (ec == http::error::body_limit || (!ec && declared_too_large)) {
-      response = error_response(413, "body_too_large",
-                                "request body is larger than " + std::to_string(body_limit) +
-                                    " bytes");
+      response =
+          error_response(413, "body_too_large",
+                         "request body is larger than " + std::to_string(body_limit) + " bytes");
     } else if (ec) {
       if (ec != beast::error::timeout && ec != asio::error::operation_aborted) {
         spdlog::debug("API client {}: {}", remote, ec.message());

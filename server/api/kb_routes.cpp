@@ -3,8 +3,6 @@
 // kb::normalize() and edited with optimistic locking (the version read).
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 #include "helpline/v1/api.pb.h"
 #include "server/api/routes.h"
 #include "server/api/ticket_query.h"
@@ -52,28 +50,16 @@ void fill_article(const kb::Article& a, bool with_body, v1::api::KbArticle& out)
 
 // What only the relay sets may not come in a request.
 [[nodiscard]] std::optional<ApiResponse> refuse_server_fields(const v1::api::KbArticle& body) {
-  for (auto [field, given] :
-       {std::pair{"created_at", !body.created_at().empty()},
-        std::pair{"created_by", !body.created_by().empty()},
-        std::pair{"updated_at", !body.updated_at().empty()},
-        std::pair{"updated_by", !body.updated_by().empty()},
-        std::pair{"snippet", !body.snippet().empty()}}) {
+  for (auto [field, given] : {std::pair{"created_at", !body.created_at().empty()},
+                              std::pair{"created_by", !body.created_by().empty()},
+                              std::pair{"updated_at", !body.updated_at().empty()},
+                              std::pair{"updated_by", !body.updated_by().empty()},
+                              std::pair{"snippet", !body.snippet().empty()}}) {
     if (given) {
       return error_response(400, "bad_value", std::string(field) + ": set by the relay", field);
     }
   }
   return std::nullopt;
-}
-
-[[nodiscard]] Result<std::size_t> number(const std::string& name, const std::string& text,
-                                         std::size_t min, std::size_t max) {
-  std::size_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return fail("bad_value", name + ": expected a number from " + std::to_string(min) + " to " +
-                                 std::to_string(max));
-  }
-  return value;
 }
 
 [[nodiscard]] Result<KbQuery> parse_kb_query(const std::map<std::string, std::string>& query) {
@@ -95,9 +81,9 @@ void fill_article(const kb::Article& a, bool with_body, v1::api::KbArticle& out)
       if (!audience) return fail(audience.error());
       q.public_only = *audience == kb::Audience::kPublic;
     } else if (name == "limit") {
-      auto limit = number(name, value, 1, KbQuery::kMaxLimit);
+      auto limit = parse_number(name, value, 1, static_cast<long long>(KbQuery::kMaxLimit));
       if (!limit) return fail(limit.error());
-      q.limit = *limit;
+      q.limit = static_cast<std::size_t>(*limit);
     } else if (name == "cursor") {
       auto offset = kb::decode_cursor(value);
       if (!offset) return fail(offset.error());
@@ -131,7 +117,8 @@ asio::awaitable<ApiResponse> show(ApiContext& ctx, ApiRequest& request) {
   auto found = ctx.store.kb_store().find_article(id);
   if (!found) co_return ticket_error(found.error());
   if (!*found) {
-    co_return error_response(404, "not_found", "no knowledge-base article '" + id.substr(0, 64) + "'");
+    co_return error_response(404, "not_found",
+                             "no knowledge-base article '" + id.substr(0, 64) + "'");
   }
   v1::api::KbArticle out;
   fill_article(**found, true, out);

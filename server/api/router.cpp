@@ -164,7 +164,8 @@ boost::asio::awaitable<ApiResponse> Router::dispatch(ApiRequest& request) {
     auto user = store_.user_for_api_token(auth::token_hash(request.bearer), unix_now_ms());
     if (!user) co_return error_response(user.error());
     if (!user->has_value()) {
-      co_return error_response(401, "unauthorized", "the token is unknown or expired; log in again");
+      co_return error_response(401, "unauthorized",
+                               "the token is unknown or expired; log in again");
     }
     if ((*user)->role < *route->min_role) {
       co_return error_response(403, "forbidden",

@@ -5,10 +5,10 @@
 // Thread: the relay's io_context thread.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/beast/http/verb.hpp>
 #include <google/protobuf/message.h>
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>

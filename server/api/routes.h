@@ -32,8 +32,8 @@ void register_ticket_routes(Router& router, ApiContext& context);    // helpdesk
 void register_stats_routes(Router& router, ApiContext& context);     // helpdesk statistics
 void register_action_routes(Router& router, ApiContext& context);    // action catalog, actions
 void register_ticket_attachment_routes(Router& router, ApiContext& context);  // files, KB links
-void register_kb_routes(Router& router, ApiContext& context);        // knowledge base
-void register_webhook_routes(Router& router, ApiContext& context);   // webhooks (admin)
+void register_kb_routes(Router& router, ApiContext& context);                 // knowledge base
+void register_webhook_routes(Router& router, ApiContext& context);            // webhooks (admin)
 
 inline void register_all_routes(Router& router, ApiContext& context) {
   register_session_routes(router, context);

@@ -26,8 +26,8 @@ constexpr std::size_t kMaxContentType = 100;
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
   if (type.empty()) return std::string("application/octet-stream");
   auto token = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '+' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '+' || c == '_';
   };
   const auto slash = type.find('/');
   if (type.size() > kMaxContentType || slash == std::string_view::npos || slash == 0 ||
@@ -77,10 +77,11 @@ asio::awaitable<ApiResponse> attach(ApiContext& ctx, ApiRequest& request) {
   // Nothing is stored for a ticket that does not exist.
   auto ticket = ctx.store.ticket_store().load(*id);
   if (!ticket) co_return ticket_error(ticket.error());
-  if (!*ticket) co_return ticket_error(Error{"not_found", "no ticket " + t::format_display_id(*id)});
+  if (!*ticket)
+    co_return ticket_error(Error{"not_found", "no ticket " + t::format_display_id(*id)});
   if ((*ticket)->status == t::Status::kClosed) {
-    co_return ticket_error(Error{"ticket_finished", (*ticket)->display_id() +
-                                                        " is closed; a closed ticket cannot change"});
+    co_return ticket_error(Error{
+        "ticket_finished", (*ticket)->display_id() + " is closed; a closed ticket cannot change"});
   }
   auto blob = ctx.blobs.put(request.body);
   if (!blob) {
@@ -103,8 +104,9 @@ asio::awaitable<ApiResponse> attach(ApiContext& ctx, ApiRequest& request) {
   if (!attached) co_return ticket_error(attached.error());
   spdlog::info("ticket {}: {} attached {} ({} bytes)", attached->display_id(), request.user->name,
                blob->id, blob->size);
-  TicketAttachment stored{*id, "file", blob->id, attached->updated_at, request.user->name,
-                          draft.name, blob->size, draft.content_type};
+  TicketAttachment stored{
+      *id,        "file",     blob->id,          attached->updated_at, request.user->name,
+      draft.name, blob->size, draft.content_type};
   v1::api::TicketAttachment out;
   fill_attachment(stored, out);
   co_return json_response(out, 201);
@@ -138,10 +140,10 @@ asio::awaitable<ApiResponse> download(ApiContext& ctx, ApiRequest& request) {
   auto found = std::find_if(attachments->begin(), attachments->end(),
                             [&](const TicketAttachment& a) { return a.ref == ref; });
   if (found == attachments->end()) {
-    co_return error_response(404, "not_found",
-                             "ref: nothing attached to " + t::format_display_id(*id) + " as '" +
-                                 ref.substr(0, 80) + "'",
-                             "ref");
+    co_return error_response(
+        404, "not_found",
+        "ref: nothing attached to " + t::format_display_id(*id) + " as '" + ref.substr(0, 80) + "'",
+        "ref");
   }
   auto content = ctx.blobs.read(found->ref, ctx.blobs.max_blob_bytes());
   if (!content) {

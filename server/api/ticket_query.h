@@ -12,6 +12,11 @@
 
 namespace helpline::relay::api {
 
+// A decimal integer query parameter in [min, max]. Errors: "bad_value"
+// ("limit: expected a number from 1 to 500").
+[[nodiscard]] Result<long long> parse_number(const std::string& name, const std::string& text,
+                                             long long min, long long max);
+
 // ?status=open|all|<status>[,<status>...]&priority=1..6&assignee=NAME
 // &device=ID&breaching=true|false&limit=1..500&cursor=C.
 // Errors: "bad_value" starting with the parameter's name, also for an

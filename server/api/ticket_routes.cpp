@@ -217,12 +217,14 @@ asio::awaitable<ApiResponse> classify(ApiContext& ctx, ApiRequest& request) {
         t::Reclassification change;
         if (body.impact() != 0) {
           auto impact = t::impact_from_int(body.impact());
-          if (!impact) return fail("bad_value", "impact: impact must be 1 (very low) to 5 (very high)");
+          if (!impact)
+            return fail("bad_value", "impact: impact must be 1 (very low) to 5 (very high)");
           change.impact = *impact;
         }
         if (body.urgency() != 0) {
           auto urgency = t::urgency_from_int(body.urgency());
-          if (!urgency) return fail("bad_value", "urgency: urgency must be 1 (very low) to 5 (very high)");
+          if (!urgency)
+            return fail("bad_value", "urgency: urgency must be 1 (very low) to 5 (very high)");
           change.urgency = *urgency;
         }
         if (!body.category().empty()) change.category = body.category();
@@ -247,7 +249,8 @@ asio::awaitable<ApiResponse> priority(ApiContext& ctx, ApiRequest& request) {
         if (body.priority() != "matrix") {
           const std::string& text = body.priority();
           if (text.size() != 1 || text[0] < '1' || text[0] > '6') {
-            return fail("bad_value", "priority: 1..6 (6 is major), or matrix to follow impact x urgency again");
+            return fail("bad_value",
+                        "priority: 1..6 (6 is major), or matrix to follow impact x urgency again");
           }
           value = static_cast<t::Priority>(text[0] - '0');
         }

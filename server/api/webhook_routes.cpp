@@ -4,8 +4,6 @@
 // created it. Webhooks from relay.toml are listed but changed only there.
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 #include "helpline/v1/api.pb.h"
 #include "server/api/routes.h"
 #include "server/api/ticket_query.h"
@@ -60,20 +58,16 @@ asio::awaitable<ApiResponse> list(ApiContext& ctx, ApiRequest&) {
 asio::awaitable<ApiResponse> create(ApiContext& ctx, ApiRequest& request) {
   v1::api::CreateWebhookRequest body;
   if (auto bad = parse_body(request, body)) co_return *bad;
-  webhooks::Target target{body.id(), body.url(), body.secret(),
-                          {body.events().begin(), body.events().end()}, body.ca_file()};
+  webhooks::Target target{body.id(),
+                          body.url(),
+                          body.secret(),
+                          {body.events().begin(), body.events().end()},
+                          body.ca_file()};
   const bool generated = target.secret.empty();
   if (generated) target.secret = webhooks::generate_secret();
   if (auto ok = webhooks::check_target(target); !ok) co_return ticket_error(ok.error());
-  WebhookRecord record;
-  record.id = target.id;
-  record.url = target.url;
-  record.secret = target.secret;
-  record.events = target.events;
-  record.ca_file = target.ca_file;
-  record.source = "api";
-  record.created_at = ctx.helpdesk.now();
-  record.created_by = request.user->name;
+  const WebhookRecord record =
+      webhooks::to_record(target, "api", request.user->name, ctx.helpdesk.now());
   auto added = ctx.store.webhook_store().add_webhook(record);
   if (!added) {
     if (added.error().code == "conflict") {
@@ -92,7 +86,8 @@ asio::awaitable<ApiResponse> show(ApiContext& ctx, ApiRequest& request) {
   auto webhook = named(ctx, request);
   if (!webhook) co_return ticket_error(webhook.error());
   v1::api::Webhook out;
-  if (auto filled = fill_webhook(ctx, *webhook, out); !filled) co_return ticket_error(filled.error());
+  if (auto filled = fill_webhook(ctx, *webhook, out); !filled)
+    co_return ticket_error(filled.error());
   co_return json_response(out);
 }
 
@@ -118,13 +113,9 @@ asio::awaitable<ApiResponse> deliveries(ApiContext& ctx, ApiRequest& request) {
     if (name != "limit") {
       co_return error_response(400, "bad_value", name + ": unknown parameter; use limit", name);
     }
-    std::size_t parsed = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-    if (ec != std::errc() || end != value.data() + value.size() || parsed < 1 ||
-        parsed > kMaxDeliveries) {
-      co_return error_response(400, "bad_value", "limit: expected a number from 1 to 200", "limit");
-    }
-    limit = parsed;
+    auto parsed = parse_number(name, value, 1, static_cast<long long>(kMaxDeliveries));
+    if (!parsed) co_return ticket_error(parsed.error());
+    limit = static_cast<std::size_t>(*parsed);
   }
   auto recent = ctx.store.webhook_store().recent_deliveries(webhook->id, limit);
   if (!recent) co_return ticket_error(recent.error());

@@ -54,6 +54,12 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
+void add_query(std::string& query, std::string_view name, std::string_view value) {
+  query += query.empty() ? "?" : "&";
+  query += name;
+  query += "=" + url_encode(value);
+}
+
 Result<HttpReply> ApiClient::call(std::string_view method, std::string_view path,
                                   std::string_view body, std::chrono::seconds timeout,
                                   std::string_view content_type) {

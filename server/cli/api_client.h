@@ -21,6 +21,8 @@ struct Url {
 // Percent-encodes all but unreserved characters: user text in query
 // strings and path segments.
 [[nodiscard]] std::string url_encode(std::string_view text);
+// Appends "?name=value" (or "&name=value" after the first), the value encoded.
+void add_query(std::string& query, std::string_view name, std::string_view value);
 
 struct HttpReply {
   unsigned status = 0;

@@ -3,7 +3,6 @@
 // changes what was given and sends it back with the version it read, so an
 // edit made meanwhile by someone else is refused rather than overwritten.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -38,20 +37,17 @@ struct KbArgs {
 
 int list_articles(const KbArgs& a, bool search, const Output& out) {
   std::string query;
-  auto add = [&query](const char* name, const std::string& value) {
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
-  };
   if (search) {
     std::string words;
     for (const auto& w : a.words) words += (words.empty() ? "" : " ") + w;
-    add("q", words);
+    add_query(query, "q", words);
   }
-  if (!a.category.empty()) add("category", a.category);
-  if (!a.finding.empty()) add("finding", a.finding);
-  if (!a.action.empty()) add("action", a.action);
-  if (!a.audience.empty()) add("audience", a.audience);
-  if (a.limit != 0) add("limit", std::to_string(a.limit));
-  if (!a.cursor.empty()) add("cursor", a.cursor);
+  if (!a.category.empty()) add_query(query, "category", a.category);
+  if (!a.finding.empty()) add_query(query, "finding", a.finding);
+  if (!a.action.empty()) add_query(query, "action", a.action);
+  if (!a.audience.empty()) add_query(query, "audience", a.audience);
+  if (a.limit != 0) add_query(query, "limit", std::to_string(a.limit));
+  if (!a.cursor.empty()) add_query(query, "cursor", a.cursor);
   v1::api::KbArticleList list;
   if (int rc = fetch("GET", "/api/v1/kb" + query, list); rc != 0) return rc;
   if (out.json) {
@@ -61,7 +57,8 @@ int list_articles(const KbArgs& a, bool search, const Output& out) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& article : list.articles()) {
     rows.push_back({article.id(), article.category(), article.audience(), article.title()});
-    if (search && !article.snippet().empty()) rows.push_back({"", "", "", "  " + article.snippet()});
+    if (search && !article.snippet().empty())
+      rows.push_back({"", "", "", "  " + article.snippet()});
   }
   print_table(std::cout, {"ARTICLE", "CATEGORY", "AUDIENCE", "TITLE"}, rows);
   if (!list.next_cursor().empty()) std::cout << "more: --cursor " << list.next_cursor() << "\n";

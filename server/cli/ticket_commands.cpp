@@ -69,16 +69,13 @@ namespace {
 
 int list_tickets(const TicketCommands& c, const Output& out) {
   std::string query;
-  auto add = [&query](const char* name, const std::string& value) {
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
-  };
-  if (!c.status.empty()) add("status", c.status);
-  if (c.priority != 0) add("priority", std::to_string(c.priority));
-  if (c.list->get_option("--assignee")->count() > 0) add("assignee", c.assignee);
-  if (!c.device.empty()) add("device", c.device);
-  if (c.breaching) add("breaching", "true");
-  if (c.limit != 0) add("limit", std::to_string(c.limit));
-  if (!c.cursor.empty()) add("cursor", c.cursor);
+  if (!c.status.empty()) add_query(query, "status", c.status);
+  if (c.priority != 0) add_query(query, "priority", std::to_string(c.priority));
+  if (c.list->get_option("--assignee")->count() > 0) add_query(query, "assignee", c.assignee);
+  if (!c.device.empty()) add_query(query, "device", c.device);
+  if (c.breaching) add_query(query, "breaching", "true");
+  if (c.limit != 0) add_query(query, "limit", std::to_string(c.limit));
+  if (!c.cursor.empty()) add_query(query, "cursor", c.cursor);
   v1::api::TicketList list;
   if (int rc = fetch("GET", "/api/v1/tickets" + query, list); rc != 0) return rc;
   if (out.json) {
@@ -136,12 +133,9 @@ int show_ticket(const TicketCommands& c, const Output& out) {
 
 int ticket_stats(const TicketCommands& c, const Output& out) {
   std::string query;
-  auto add = [&query](const char* name, const std::string& value) {
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
-  };
-  if (!c.from.empty()) add("from", c.from);
-  if (!c.to.empty()) add("to", c.to);
-  if (c.top != 0) add("top", std::to_string(c.top));
+  if (!c.from.empty()) add_query(query, "from", c.from);
+  if (!c.to.empty()) add_query(query, "to", c.to);
+  if (c.top != 0) add_query(query, "top", std::to_string(c.top));
   v1::api::TicketStats stats;
   if (int rc = fetch("GET", "/api/v1/stats/tickets" + query, stats); rc != 0) return rc;
   if (out.json) {
@@ -155,10 +149,12 @@ int ticket_stats(const TicketCommands& c, const Output& out) {
 // Media types of common file name endings; the relay stores what it is told.
 [[nodiscard]] std::string guess_media_type(const std::string& name) {
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".png", "image/png"},       {".jpg", "image/jpeg"},         {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},       {".webp", "image/webp"},        {".pdf", "application/pdf"},
-      {".txt", "text/plain"},      {".log", "text/plain"},         {".csv", "text/csv"},
-      {".json", "application/json"}, {".xml", "application/xml"},  {".zip", "application/zip"},
+      {".png", "image/png"},       {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},     {".gif", "image/gif"},
+      {".webp", "image/webp"},     {".pdf", "application/pdf"},
+      {".txt", "text/plain"},      {".log", "text/plain"},
+      {".csv", "text/csv"},        {".json", "application/json"},
+      {".xml", "application/xml"}, {".zip", "application/zip"},
       {".gz", "application/gzip"}, {".cast", "application/x-asciicast"}};
   for (const auto& [suffix, type] : kTypes) {
     const std::string_view end(suffix);
@@ -179,8 +175,9 @@ int attach_file(const TicketCommands& c, const Output& out) {
   const std::string type = c.media_type.empty() ? guess_media_type(name) : c.media_type;
   auto client = logged_in_client();
   if (!client) return report_failure(client.error());
-  auto reply = call_api(*client, "POST", ticket_path(c.id, "attachments") + "?name=" + url_encode(name),
-                        *content, std::chrono::seconds(300), type);
+  auto reply =
+      call_api(*client, "POST", ticket_path(c.id, "attachments") + "?name=" + url_encode(name),
+               *content, std::chrono::seconds(300), type);
   if (!reply) return report_failure(reply.error());
   v1::api::TicketAttachment attached;
   if (auto parsed = relay::api::parse_json(*reply, attached); !parsed) {

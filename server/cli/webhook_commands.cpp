@@ -1,7 +1,6 @@
 // `helpline webhook list|add|remove|deliveries|test` (admin): where ticket
 // events are POSTed, through /api/v1/webhooks.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -88,12 +87,11 @@ int list_deliveries(const WebhookArgs& a, const Output& out) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : list.deliveries()) {
-    rows.push_back({std::to_string(d.id()), d.event(),
-                    d.ticket_id() == 0 ? "-" : "HL-" + std::to_string(d.ticket_id()), d.state(),
-                    std::to_string(d.attempts()),
-                    d.last_status() == 0 ? "-" : std::to_string(d.last_status()),
-                    d.state() == "pending" ? d.next_attempt_at() : d.last_attempt_at(),
-                    d.last_error()});
+    rows.push_back(
+        {std::to_string(d.id()), d.event(),
+         d.ticket_id() == 0 ? "-" : "HL-" + std::to_string(d.ticket_id()), d.state(),
+         std::to_string(d.attempts()), d.last_status() == 0 ? "-" : std::to_string(d.last_status()),
+         d.state() == "pending" ? d.next_attempt_at() : d.last_attempt_at(), d.last_error()});
   }
   print_table(std::cout, {"ID", "EVENT", "TICKET", "STATE", "TRIES", "HTTP", "WHEN", "ERROR"},
               rows);

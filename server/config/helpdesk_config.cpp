@@ -3,11 +3,11 @@
 #include <toml++/toml.h>
 
 #include <array>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/core/duration.h"
+#include "server/config/toml_text.h"
 
 namespace helpline::relay {
 namespace {
@@ -236,14 +236,9 @@ class HelpdeskReader {
 }  // namespace
 
 Result<HelpdeskConfig> parse_helpdesk_config(std::string_view toml_text, std::string_view origin) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream why;
-    why << e.description() << " (line " << e.source().begin.line << ")";
-    return fail("bad_config", std::string(origin) + ": " + why.str());
-  }
+  auto parsed = parse_toml_text(toml_text, origin);
+  if (!parsed) return fail(parsed.error());
+  const toml::table& root = *parsed;
   HelpdeskConfig config;
   const auto* helpdesk = root.get_as<toml::table>("helpdesk");
   if (helpdesk == nullptr) {

@@ -2,11 +2,11 @@
 
 #include <toml++/toml.h>
 
-#include <sstream>
 #include <string>
 
 #include "common/core/duration.h"
 #include "common/core/files.h"
+#include "server/config/toml_text.h"
 
 namespace helpline::relay {
 namespace {
@@ -30,7 +30,8 @@ class WebhooksReader {
     if (!parsed) return bad(path, parsed.error().message);
     milliseconds value = *parsed;
     if (value < min || value > max) {
-      return bad(path, "expected " + format_duration(std::chrono::duration_cast<std::chrono::seconds>(min)) +
+      return bad(path, "expected " +
+                           format_duration(std::chrono::duration_cast<std::chrono::seconds>(min)) +
                            " to " +
                            format_duration(std::chrono::duration_cast<std::chrono::seconds>(max)));
     }
@@ -60,6 +61,10 @@ class WebhooksReader {
         if (k == "secret") t.secret = *s;
         if (k == "secret_file") secret_file = *s;
         if (k == "ca_file") t.ca_file = *s;
+      } else if (k == "enabled") {
+        auto flag = value.value<bool>();
+        if (!flag) return bad(path, "expected true or false");
+        t.enabled = *flag;
       } else if (k == "events") {
         const auto* array = value.as_array();
         if (array == nullptr) return bad(path, "expected an array of event names");
@@ -69,7 +74,7 @@ class WebhooksReader {
           t.events.push_back(*name);
         }
       } else {
-        return bad(path, "unknown key; use id, url, secret, secret_file, events, ca_file");
+        return bad(path, "unknown key; use id, url, secret, secret_file, events, ca_file, enabled");
       }
     }
     if (!t.secret.empty() && !secret_file.empty()) {
@@ -97,14 +102,9 @@ class WebhooksReader {
 }  // namespace
 
 Result<WebhooksConfig> parse_webhooks_config(std::string_view toml_text, std::string_view origin) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream why;
-    why << e.description() << " (line " << e.source().begin.line << ")";
-    return fail("bad_config", std::string(origin) + ": " + why.str());
-  }
+  auto parsed = parse_toml_text(toml_text, origin);
+  if (!parsed) return fail(parsed.error());
+  const toml::table& root = *parsed;
   WebhooksConfig config;
   WebhooksReader r(origin);
   const auto* section = root.get_as<toml::table>("webhooks");

@@ -17,6 +17,7 @@
 //   secret_file = "/etc/helpline/glpi.secret"   # or secret = "..."
 //   events = ["ticket.created", "ticket.status_changed"]   # optional; all when left out
 //   ca_file = "/etc/helpline/glpi-ca.pem"       # optional; the system CA store otherwise
+//   enabled = false                             # optional: queue nothing for it, send nothing
 #pragma once
 
 #include <string_view>

@@ -262,7 +262,8 @@ Result<v1::KbArticleList> HelpdeskService::device_articles(const Device& device,
   if (request.ids_size() > 0) {
     std::vector<std::string> ids;
     for (const auto& id : request.ids()) {
-      if (!kb::is_article_id(id)) return fail("bad_value", "ids: '" + id.substr(0, 40) + "' is not an article id");
+      if (!kb::is_article_id(id))
+        return fail("bad_value", "ids: '" + id.substr(0, 40) + "' is not an article id");
       ids.push_back(id);
     }
     auto articles = store_.kb_store().find_articles(ids, true);

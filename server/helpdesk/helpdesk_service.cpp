@@ -61,8 +61,9 @@ constexpr std::size_t kMaxAttachmentName = 255;
 // A closed ticket never changes (docs/helpdesk.md).
 [[nodiscard]] Result<void> not_closed(const t::Ticket& ticket) {
   if (ticket.status == t::Status::kClosed) {
-    return fail("ticket_finished", ticket.display_id() + " is closed; a closed ticket cannot "
-                                                         "change; open a new ticket");
+    return fail("ticket_finished", ticket.display_id() +
+                                       " is closed; a closed ticket cannot "
+                                       "change; open a new ticket");
   }
   return {};
 }
@@ -78,8 +79,9 @@ Result<void> check_attachment(const AttachmentDraft& attachment) {
       std::any_of(attachment.name.begin(), attachment.name.end(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '/' || c == '\\';
       })) {
-    return fail("bad_value", "name: a file name of at most 255 bytes, without control "
-                             "characters or slashes");
+    return fail("bad_value",
+                "name: a file name of at most 255 bytes, without control "
+                "characters or slashes");
   }
   return {};
 }
@@ -276,7 +278,8 @@ Result<t::Ticket> HelpdeskService::reclassify(std::int64_t id, const t::Reclassi
   });
 }
 
-Result<t::Ticket> HelpdeskService::set_priority(std::int64_t id, std::optional<t::Priority> priority,
+Result<t::Ticket> HelpdeskService::set_priority(std::int64_t id,
+                                                std::optional<t::Priority> priority,
                                                 const std::string& reason, const t::Actor& actor) {
   const UnixMillis now = clock_();
   return apply(id, [&](const t::Ticket& ticket) {
@@ -290,9 +293,9 @@ Result<t::Ticket> HelpdeskService::attach(std::int64_t id, AttachmentDraft attac
   const UnixMillis now = clock_();
   attachment.added_at = now;
   attachment.added_by = actor.name;
-  std::string shown = attachment.kind + ": " +
-                      (attachment.name.empty() ? attachment.ref
-                                               : attachment.name + " (" + attachment.ref + ")");
+  std::string shown =
+      attachment.kind + ": " +
+      (attachment.name.empty() ? attachment.ref : attachment.name + " (" + attachment.ref + ")");
   TicketWrite extras;
   extras.attachments.push_back(std::move(attachment));
   return apply(
@@ -323,8 +326,9 @@ Result<t::Ticket> HelpdeskService::link_article(std::int64_t id, const std::stri
       id,
       [&](const t::Ticket& ticket) -> Result<t::Changes> {
         if (auto open = not_closed(ticket); !open) return fail(open.error());
-        t::Changes changes{ticket, {entry("kb_article", link ? "" : article, link ? article : "",
-                                          actor, now, reason)}};
+        t::Changes changes{
+            ticket,
+            {entry("kb_article", link ? "" : article, link ? article : "", actor, now, reason)}};
         changes.ticket.updated_at = now;
         return changes;
       },

@@ -17,9 +17,9 @@
 // calls answer "bad_value", "not_found", "bad_state" and "store_error" only.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -52,8 +52,8 @@ struct TicketEvent {
   UnixMillis at = 0;
 };
 // The kinds above, in the order docs/helpdesk.md lists them.
-inline constexpr std::array<const char*, 5> kTicketEventKinds{
-    "created", "status_changed", "sla_breach", "escalated", "notify"};
+inline constexpr std::array<const char*, 5> kTicketEventKinds{"created", "status_changed",
+                                                              "sla_breach", "escalated", "notify"};
 using EventSink = std::function<void(const TicketEvent&)>;
 
 // Where events are recorded durably (webhooks): record() runs inside the

@@ -21,8 +21,8 @@ namespace {
 [[nodiscard]] Result<void> check_text(std::string_view field, std::string_view value,
                                       std::size_t max, bool multiline, bool required) {
   if (value.size() > max) {
-    return fail("bad_value", std::string(field) + ": longer than " + std::to_string(max) +
-                                 " bytes");
+    return fail("bad_value",
+                std::string(field) + ": longer than " + std::to_string(max) + " bytes");
   }
   bool content = false;
   for (char c : value) {
@@ -38,7 +38,8 @@ namespace {
   return {};
 }
 
-[[nodiscard]] Result<void> normalize_links(std::string_view field, std::vector<std::string>& links) {
+[[nodiscard]] Result<void> normalize_links(std::string_view field,
+                                           std::vector<std::string>& links) {
   if (links.size() > kMaxLinks) {
     return fail("bad_value",
                 std::string(field) + ": at most " + std::to_string(kMaxLinks) + " entries");
@@ -88,7 +89,8 @@ Result<Article> normalize(Article draft, const tickets::CategoryCatalog& categor
     return fail("bad_value", "id: '" + draft.id.substr(0, 40) +
                                  "' is not 1 to 64 of A-Z a-z 0-9 . _ - : (for example KB-0042)");
   }
-  if (auto ok = check_text("title", draft.title, kMaxTitle, false, true); !ok) return fail(ok.error());
+  if (auto ok = check_text("title", draft.title, kMaxTitle, false, true); !ok)
+    return fail(ok.error());
   if (auto ok = check_text("body", draft.body, kMaxBody, true, false); !ok) return fail(ok.error());
   if (draft.category.empty()) draft.category = "other";
   auto category = categories.parse(draft.category);

@@ -1,17 +1,16 @@
 #include "server/relay/relay_app.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
+#include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <functional>
 
@@ -25,8 +24,8 @@
 #include "server/ca/relay_ca.h"
 #include "server/config/relay_config.h"
 #include "server/helpdesk/helpdesk_service.h"
-#include "server/store/store.h"
 #include "server/intake/delivery_service.h"
+#include "server/store/store.h"
 #include "server/tunnel/tunnel.h"
 #include "server/webhooks/webhooks.h"
 
@@ -117,16 +116,7 @@ asio::awaitable<void> wait_for_links(asio::io_context& io, const Tunnel& tunnel)
 [[nodiscard]] Result<void> sync_config_webhooks(Store& store, const WebhooksConfig& config) {
   std::vector<WebhookRecord> records;
   for (const webhooks::Target& t : config.targets) {
-    WebhookRecord r;
-    r.id = t.id;
-    r.url = t.url;
-    r.secret = t.secret;
-    r.events = t.events;
-    r.ca_file = t.ca_file;
-    r.source = "config";
-    r.created_at = unix_now_ms();
-    r.created_by = "relay.toml";
-    records.push_back(std::move(r));
+    records.push_back(webhooks::to_record(t, "config", "relay.toml", unix_now_ms()));
   }
   auto synced = store.webhook_store().sync_config_webhooks(records);
   if (!synced) {
@@ -206,8 +196,8 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (!agent_at) return fail(agent_at.error());
 
   api::Router router(**store);
-  api::ApiContext api_context{**store, tunnel, *config, **blob_store, helpdesk_service,
-                              webhook_service};
+  api::ApiContext api_context{**store,      tunnel,           *config,
+                              **blob_store, helpdesk_service, webhook_service};
   api::register_all_routes(router, api_context);
   api::ApiServer api_server(io, router, config->max_body);
   auto api_at = api_server.listen(config->api_listen, ca->server_identity());

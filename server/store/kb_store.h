@@ -49,8 +49,8 @@ struct KbPage {
 // Why an article is shown with a ticket.
 struct KbSuggestion {
   kb::Article article;
-  std::string reason;  // "linked", "finding:<rule>", "category"
-  UnixMillis linked_at = 0;   // "linked" only
+  std::string reason;        // "linked", "finding:<rule>", "category"
+  UnixMillis linked_at = 0;  // "linked" only
   std::string linked_by;
 };
 

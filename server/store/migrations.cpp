@@ -330,8 +330,7 @@ constexpr std::array kMigrations{
     Migration{3, "full helpdesk tickets: history, conversation, escalations, idempotency",
               kSchemaV3},
     Migration{4, "devices retired by their own uninstall", kSchemaV4},
-    Migration{5, "knowledge base, file attachments, webhooks and their delivery queue",
-              kSchemaV5},
+    Migration{5, "knowledge base, file attachments, webhooks and their delivery queue", kSchemaV5},
 };
 
 constexpr bool versions_are_consecutive(std::span<const Migration> list) {

@@ -31,15 +31,9 @@ constexpr const char* kFilters =
     "(SELECT 1 FROM kb_article_links l WHERE l.article = a.n AND l.kind = 'action' AND l.target "
     "= ?3)) AND (?4 = 0 OR a.audience = 'public')";
 
-[[nodiscard]] std::vector<std::string> split(const std::string& joined) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < joined.size()) {
-    auto comma = joined.find(',', start);
-    if (comma == std::string::npos) comma = joined.size();
-    if (comma > start) out.push_back(joined.substr(start, comma - start));
-    start = comma + 1;
-  }
+// Stored in order, but read back sorted whatever the storage did.
+[[nodiscard]] std::vector<std::string> sorted_list(const std::string& joined) {
+  std::vector<std::string> out = split_list(joined);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -58,8 +52,8 @@ constexpr const char* kFilters =
   a.created_by = row.column_text(7);
   a.updated_at = row.column_int64(8);
   a.updated_by = row.column_text(9);
-  a.finding_rules = split(row.column_text(10));
-  a.actions = split(row.column_text(11));
+  a.finding_rules = sorted_list(row.column_text(10));
+  a.actions = sorted_list(row.column_text(11));
   return a;
 }
 
@@ -80,9 +74,8 @@ Result<std::optional<std::int64_t>> SqliteKbStore::row_of(std::string_view id) {
   auto stmt = db_.statement("SELECT n FROM kb_articles WHERE id = ?");
   if (!stmt) return fail(stmt.error());
   (*stmt)->bind(1, id);
-  return first_row(*stmt, [](const Statement& row) -> Result<std::int64_t> {
-    return row.column_int64(0);
-  });
+  return first_row(
+      *stmt, [](const Statement& row) -> Result<std::int64_t> { return row.column_int64(0); });
 }
 
 Result<void> SqliteKbStore::write_links(std::int64_t n, const kb::Article& article) {
@@ -92,8 +85,8 @@ Result<void> SqliteKbStore::write_links(std::int64_t n, const kb::Article& artic
     (*stmt)->bind(1, n);
     if (auto done = (*stmt)->run(); !done) return done;
   }
-  for (auto [kind, targets] : {std::pair{"finding", &article.finding_rules},
-                               std::pair{"action", &article.actions}}) {
+  for (auto [kind, targets] :
+       {std::pair{"finding", &article.finding_rules}, std::pair{"action", &article.actions}}) {
     for (const std::string& target : *targets) {
       auto stmt = db_.statement(
           "INSERT INTO kb_article_links (article, kind, target) VALUES (?, ?, ?) "
@@ -138,12 +131,14 @@ Result<kb::Article> SqliteKbStore::create_article(kb::Article article) {
   if (article.id.empty()) {
     // Someone may have chosen "KB-0007" by hand for another article.
     for (int attempt = 0; article.id.empty() && attempt < 100; ++attempt) {
-      std::string candidate = kb::numbered_id(n) + (attempt == 0 ? "" : "-" + std::to_string(attempt + 1));
+      std::string candidate =
+          kb::numbered_id(n) + (attempt == 0 ? "" : "-" + std::to_string(attempt + 1));
       auto taken = row_of(candidate);
       if (!taken) return fail(taken.error());
       if (!*taken) article.id = candidate;
     }
-    if (article.id.empty()) return fail("conflict", "id: no free KB-number; give the article an id");
+    if (article.id.empty())
+      return fail("conflict", "id: no free KB-number; give the article an id");
     auto stmt = db_.statement("UPDATE kb_articles SET id = ? WHERE n = ?");
     if (!stmt) return fail(stmt.error());
     (*stmt)->bind(1, std::string_view(article.id)).bind(2, n);
@@ -180,9 +175,10 @@ Result<kb::Article> SqliteKbStore::update_article(const kb::Article& article,
         .bind(8, expected_version);
     if (auto done = (*stmt)->run(); !done) return fail(done.error());
     if (db_.changes() == 0) {
-      return fail("conflict", "version: article " + article.id + " is no longer at version " +
-                                  std::to_string(expected_version) +
-                                  "; someone changed it meanwhile: show it again and redo the edit");
+      return fail("conflict",
+                  "version: article " + article.id + " is no longer at version " +
+                      std::to_string(expected_version) +
+                      "; someone changed it meanwhile: show it again and redo the edit");
     }
   }
   if (auto links = write_links(**n, article); !links) return fail(links.error());
@@ -231,10 +227,10 @@ Result<KbPage> SqliteKbStore::search(const KbQuery& q) {
   if (q.limit < 1 || q.limit > KbQuery::kMaxLimit) {
     return fail("bad_value", "limit: must be 1.." + std::to_string(KbQuery::kMaxLimit));
   }
-  static const std::string kList =
-      select_sql(kArticleColumns, (std::string("FROM kb_articles a WHERE ") + kFilters +
-                                   " ORDER BY a.id LIMIT ?5 OFFSET ?6")
-                                      .c_str());
+  static const std::string kList = select_sql(
+      kArticleColumns,
+      (std::string("FROM kb_articles a WHERE ") + kFilters + " ORDER BY a.id LIMIT ?5 OFFSET ?6")
+          .c_str());
   static const std::string kMatch =
       std::string("SELECT ") + kArticleColumns +
       ", snippet(kb_search, 1, '', '', '...', 16) FROM kb_search JOIN kb_articles a ON a.n = "
@@ -265,8 +261,7 @@ Result<KbPage> SqliteKbStore::search(const KbQuery& q) {
 
 Result<std::vector<KbSuggestion>> SqliteKbStore::suggestions(
     std::int64_t ticket_id, const std::vector<std::string>& finding_rules,
-    std::string_view category, std::string_view title_match, bool public_only,
-    std::size_t limit) {
+    std::string_view category, std::string_view title_match, bool public_only, std::size_t limit) {
   std::vector<KbSuggestion> out;
   std::set<std::string> seen;
   auto add = [&](kb::Article article, std::string reason, UnixMillis at, std::string by) {
@@ -334,7 +329,8 @@ Result<void> SqliteKbStore::link_ticket(std::int64_t ticket_id, std::string_view
   (*stmt)->bind(1, ticket_id).bind(2, at).bind(3, by).bind(4, article);
   if (auto done = (*stmt)->run(); !done) {
     if ((*stmt)->failed_on_unique()) {
-      return fail("conflict", "article: " + std::string(article) + " is linked to this ticket already");
+      return fail("conflict",
+                  "article: " + std::string(article) + " is linked to this ticket already");
     }
     if ((*stmt)->failed_on_foreign_key()) {
       return fail("not_found", "no ticket " + std::to_string(ticket_id));

@@ -32,30 +32,12 @@ constexpr const char* kDeliveryColumns =
     "id, webhook_id, event_id, event, ticket_id, payload, state, attempts, next_attempt_at, "
     "created_at, last_attempt_at, last_status, last_error";
 
-[[nodiscard]] std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
-
-[[nodiscard]] std::vector<std::string> split(const std::string& joined) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < joined.size()) {
-    auto comma = joined.find(',', start);
-    if (comma == std::string::npos) comma = joined.size();
-    if (comma > start) out.push_back(joined.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 [[nodiscard]] Result<WebhookRecord> read_webhook(const Statement& row) {
   WebhookRecord r;
   r.id = row.column_text(0);
   r.url = row.column_text(1);
   r.secret = row.column_text(2);
-  r.events = split(row.column_text(3));
+  r.events = split_list(row.column_text(3));
   r.ca_file = row.column_text(4);
   r.source = row.column_text(5);
   r.enabled = row.column_bool(6);
@@ -102,7 +84,7 @@ Result<void> SqliteWebhookStore::insert(const WebhookRecord& r) {
       ->bind(1, std::string_view(r.id))
       .bind(2, std::string_view(r.url))
       .bind(3, std::string_view(r.secret))
-      .bind(4, std::string_view(join(r.events)))
+      .bind(4, std::string_view(join_list(r.events)))
       .bind(5, std::string_view(r.ca_file))
       .bind(6, std::string_view(r.source))
       .bind(7, r.enabled)
@@ -149,7 +131,7 @@ Result<void> SqliteWebhookStore::sync_config_webhooks(const std::vector<WebhookR
     (*stmt)
         ->bind(1, std::string_view(r.url))
         .bind(2, std::string_view(r.secret))
-        .bind(3, std::string_view(join(r.events)))
+        .bind(3, std::string_view(join_list(r.events)))
         .bind(4, std::string_view(r.ca_file))
         .bind(5, r.enabled)
         .bind(6, std::string_view(r.id));
@@ -199,9 +181,8 @@ Result<std::size_t> SqliteWebhookStore::enqueue(std::string_view event_id, std::
         "(events = '' OR instr(',' || events || ',', ',' || ?1 || ',') > 0) END ORDER BY id");
     if (!stmt) return fail(stmt.error());
     (*stmt)->bind(1, event).bind(2, only);
-    auto ids = all_rows(*stmt, [](const Statement& row) -> Result<std::string> {
-      return row.column_text(0);
-    });
+    auto ids = all_rows(
+        *stmt, [](const Statement& row) -> Result<std::string> { return row.column_text(0); });
     if (!ids) return fail(ids.error());
     targets = std::move(*ids);
   }
@@ -257,9 +238,8 @@ Result<std::size_t> SqliteWebhookStore::pending_deliveries(std::string_view webh
       "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ? AND state = 'pending'");
   if (!stmt) return fail(stmt.error());
   (*stmt)->bind(1, webhook_id);
-  auto count = first_row(*stmt, [](const Statement& row) -> Result<std::int64_t> {
-    return row.column_int64(0);
-  });
+  auto count = first_row(
+      *stmt, [](const Statement& row) -> Result<std::int64_t> { return row.column_int64(0); });
   if (!count) return fail(count.error());
   return static_cast<std::size_t>(count->value_or(0));
 }
@@ -270,7 +250,9 @@ Result<std::vector<WebhookDelivery>> SqliteWebhookStore::recent_deliveries(
       kDeliveryColumns, "FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?");
   auto stmt = db_.statement(kSql.c_str());
   if (!stmt) return fail(stmt.error());
-  (*stmt)->bind(1, webhook_id).bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, 10000)));
+  (*stmt)
+      ->bind(1, webhook_id)
+      .bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, 10000)));
   return all_rows(*stmt, read_delivery);
 }
 

@@ -96,8 +96,8 @@ struct Ticket {
 
 struct TicketAttachment {
   std::int64_t ticket_id = 0;
-  std::string kind;           // "bundle", "action_result", "recording", "file"
-  std::string ref;            // what is attached: the bundle or blob id
+  std::string kind;  // "bundle", "action_result", "recording", "file"
+  std::string ref;   // what is attached: the bundle or blob id
   UnixMillis added_at = 0;
   std::string added_by;
   // (schema v5) for files: the name it was uploaded as, its size and media

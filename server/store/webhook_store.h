@@ -24,11 +24,11 @@
 namespace helpline::relay {
 
 struct WebhookRecord {
-  std::string id;      // a name: 1-64 of a-z 0-9 _ -
-  std::string url;     // http:// or https://
-  std::string secret;  // the HMAC key; never shown back by the API
+  std::string id;                   // a name: 1-64 of a-z 0-9 _ -
+  std::string url;                  // http:// or https://
+  std::string secret;               // the HMAC key; never shown back by the API
   std::vector<std::string> events;  // event kinds it wants; empty: all
-  std::string ca_file;  // https: verify against this PEM file instead of the system store
+  std::string ca_file;         // https: verify against this PEM file instead of the system store
   std::string source = "api";  // "api" or "config" (relay.toml; read-only through the API)
   bool enabled = true;
   UnixMillis created_at = 0;
@@ -47,13 +47,13 @@ struct WebhookDelivery {
   std::string event_id;  // the same for every webhook the event goes to
   std::string event;     // "ticket.created", ...
   std::int64_t ticket_id = 0;
-  std::string payload;   // the JSON body
+  std::string payload;  // the JSON body
   DeliveryState state = DeliveryState::kPending;
   int attempts = 0;
   UnixMillis next_attempt_at = 0;
   UnixMillis created_at = 0;
   UnixMillis last_attempt_at = 0;
-  int last_status = 0;   // HTTP status of the last attempt; 0: none (connection failed)
+  int last_status = 0;  // HTTP status of the last attempt; 0: none (connection failed)
   std::string last_error;
 };
 
@@ -87,11 +87,9 @@ class WebhookStore {
   // returns, called once and only when some webhook wants the event.
   // Returns how many deliveries were queued.
   [[nodiscard]] virtual Result<std::size_t> enqueue(std::string_view event_id,
-                                                    std::string_view event,
-                                                    std::int64_t ticket_id,
+                                                    std::string_view event, std::int64_t ticket_id,
                                                     const std::function<std::string()>& payload,
-                                                    UnixMillis now,
-                                                    std::string_view only = {}) = 0;
+                                                    UnixMillis now, std::string_view only = {}) = 0;
   // The oldest pending delivery of a webhook (whether or not it is due).
   [[nodiscard]] virtual Result<std::optional<WebhookDelivery>> next_pending(
       std::string_view webhook_id) = 0;

@@ -107,8 +107,8 @@ asio::awaitable<PostResult> http_post(Url url, Headers headers, std::string body
     context.load_verify_file(ca_file, ec);
   }
   if (ec) {
-    result.error = "tls: cannot load " + (ca_file.empty() ? std::string("the system CA store")
-                                                           : "ca_file " + ca_file) +
+    result.error = "tls: cannot load " +
+                   (ca_file.empty() ? std::string("the system CA store") : "ca_file " + ca_file) +
                    ": " + ec.message();
     co_return result;
   }
@@ -127,10 +127,10 @@ asio::awaitable<PostResult> http_post(Url url, Headers headers, std::string body
                                   asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     long verify = SSL_get_verify_result(stream.native_handle());
-    result.error = "tls handshake: " + ec.message() +
-                   (verify != X509_V_OK ? std::string(" (") +
-                                              X509_verify_cert_error_string(verify) + ")"
-                                        : std::string());
+    result.error =
+        "tls handshake: " + ec.message() +
+        (verify != X509_V_OK ? std::string(" (") + X509_verify_cert_error_string(verify) + ")"
+                             : std::string());
     co_return result;
   }
   result = co_await exchange(stream, request);

@@ -1,11 +1,11 @@
 // The webhook sender: queued deliveries go out one at a time per webhook,
 // oldest first, with backoff between attempts (webhooks.h).
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <utility>
 
 #include "common/tls/crypto.h"
@@ -27,8 +27,23 @@ constexpr UnixMillis kIdleLook = 60'000;
 
 }  // namespace
 
-WebhookService::WebhookService(asio::io_context& io, Store& store, Settings settings,
-                               Render render, Clock clock)
+WebhookRecord to_record(const Target& target, std::string source, std::string created_by,
+                        UnixMillis created_at) {
+  WebhookRecord r;
+  r.id = target.id;
+  r.url = target.url;
+  r.secret = target.secret;
+  r.events = target.events;
+  r.ca_file = target.ca_file;
+  r.enabled = target.enabled;
+  r.source = std::move(source);
+  r.created_at = created_at;
+  r.created_by = std::move(created_by);
+  return r;
+}
+
+WebhookService::WebhookService(asio::io_context& io, Store& store, Settings settings, Render render,
+                               Clock clock)
     : io_(io),
       store_(store),
       settings_(settings),
@@ -75,6 +90,7 @@ void WebhookService::stop() {
   alive_ = std::make_shared<bool>(true);
   timer_.cancel();
   timer_at_ = 0;
+  pump_posted_ = false;
 }
 
 void WebhookService::wake() {
@@ -121,7 +137,7 @@ void WebhookService::pump() {
     return;
   }
   for (WebhookRecord& webhook : *webhooks) {
-    if (in_flight_.contains(webhook.id)) continue;
+    if (!webhook.enabled || in_flight_.contains(webhook.id)) continue;
     auto next = store_.webhook_store().next_pending(webhook.id);
     if (!next) {
       spdlog::error("webhooks: {}: {}", webhook.id, next.error().to_string());
@@ -146,10 +162,11 @@ asio::awaitable<void> WebhookService::deliver(WebhookRecord webhook, WebhookDeli
     answer.error = url.error().message;
   } else {
     const std::string timestamp = std::to_string(clock_() / 1000);
-    Headers headers{{"X-Helpline-Event", delivery.event},
-                    {"X-Helpline-Delivery", delivery.event_id},
-                    {"X-Helpline-Timestamp", timestamp},
-                    {"X-Helpline-Signature", signature(webhook.secret, timestamp, delivery.payload)}};
+    Headers headers{
+        {"X-Helpline-Event", delivery.event},
+        {"X-Helpline-Delivery", delivery.event_id},
+        {"X-Helpline-Timestamp", timestamp},
+        {"X-Helpline-Signature", signature(webhook.secret, timestamp, delivery.payload)}};
     answer = co_await http_post(*url, std::move(headers), delivery.payload, settings_.timeout,
                                 webhook.ca_file);
   }

@@ -124,8 +124,7 @@ Result<void> check_target(const Target& target, std::string_view prefix) {
 
 std::string generate_secret() { return tls::random_token(32); }
 
-std::string signature(std::string_view secret, std::string_view timestamp,
-                      std::string_view body) {
+std::string signature(std::string_view secret, std::string_view timestamp, std::string_view body) {
   std::string signed_text;
   signed_text.reserve(timestamp.size() + 1 + body.size());
   signed_text.append(timestamp).append(".").append(body);

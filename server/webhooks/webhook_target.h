@@ -28,10 +28,10 @@ inline constexpr std::size_t kMaxSecret = 256;
 
 // How deliveries are retried and kept ([webhooks] in relay.toml).
 struct Settings {
-  int max_attempts = 10;                        // 1..100, then the delivery is failed
-  std::chrono::milliseconds retry_base{10'000};  // first retry after this (>= 1s)
-  std::chrono::milliseconds retry_max{3'600'000};  // backoff cap
-  std::chrono::milliseconds timeout{10'000};    // connect + send + answer, per attempt
+  int max_attempts = 10;                                 // 1..100, then the delivery is failed
+  std::chrono::milliseconds retry_base{10'000};          // first retry after this (>= 1s)
+  std::chrono::milliseconds retry_max{3'600'000};        // backoff cap
+  std::chrono::milliseconds timeout{10'000};             // connect + send + answer, per attempt
   std::chrono::milliseconds keep{7LL * 24 * 3'600'000};  // finished deliveries kept this long
 };
 
@@ -55,11 +55,11 @@ struct Url {
 
 // A webhook as configured or created: validated before it is stored.
 struct Target {
-  std::string id;      // 1-64 of a-z 0-9 _ -
+  std::string id;  // 1-64 of a-z 0-9 _ -
   std::string url;
-  std::string secret;  // 16-256 printable ASCII characters
+  std::string secret;               // 16-256 printable ASCII characters
   std::vector<std::string> events;  // kEventNames entries; empty: all
-  std::string ca_file;  // absolute path of a PEM file; only for https
+  std::string ca_file;              // absolute path of a PEM file; only for https
 };
 
 // Checks every field; `prefix` is put before field names in errors

@@ -30,11 +30,10 @@
 // Errors: "bad_value" naming the field for malformed targets; the store's.
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -57,6 +56,10 @@ namespace helpline::relay::webhooks {
 using Render =
     std::function<std::string(const helpdesk::TicketEvent& event, std::string_view event_id)>;
 using Clock = std::function<UnixMillis()>;
+
+// A checked target as the store keeps it (enabled; source "api" or "config").
+[[nodiscard]] WebhookRecord to_record(const Target& target, std::string source,
+                                      std::string created_by, UnixMillis created_at);
 
 class WebhookService final : public helpdesk::EventOutbox {
  public:

@@ -12,8 +12,8 @@
 //
 // Figures are printed, never asserted.
 // Usage: kb_bench [--articles N] [--queries N] [--dir PATH]
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -26,28 +26,20 @@
 
 #include "server/kb/kb.h"
 #include "server/store/store.h"
+#include "tests/bench/bench_stats.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using Clock = helpline::bench::BenchClock;
+using helpline::bench::ms_since;
+using helpline::bench::percentile;
 
 struct Options {
   long articles = 20'000;
   long queries = 200;
   fs::path dir;
 };
-
-[[nodiscard]] double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-[[nodiscard]] double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  auto rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(values.size()));
-  return values[std::min(rank, values.size() - 1)];
-}
 
 // "w<n>x": distinct made-up words the stemmer leaves alone.
 [[nodiscard]] std::string word(std::size_t n) { return "w" + std::to_string(n) + "x"; }
@@ -108,8 +100,8 @@ int run(const Options& options) {
       }
       rows = page->hits.size();
     }
-    std::printf("FTS5 %-28s p50 %8.3f ms, p99 %8.3f ms (%zu rows)\n", name,
-                percentile(times, 50), percentile(times, 99), rows);
+    std::printf("FTS5 %-28s p50 %8.3f ms, p99 %8.3f ms (%zu rows)\n", name, percentile(times, 50),
+                percentile(times, 99), rows);
   };
   measure("frequent word:", word(3));
   measure("rare word:", word(4000));
@@ -146,13 +138,7 @@ int run(const Options& options) {
   like("rare word:", word(4000));
   sqlite3_close(raw);
 
-  auto size_of = [](const fs::path& path) -> std::uintmax_t {
-    std::error_code ec;
-    auto size = fs::file_size(path, ec);
-    return ec ? 0 : size;
-  };
-  const auto size = size_of(db) + size_of(db.string() + "-wal");
-  std::printf("database: %.1f MiB\n", static_cast<double>(size) / 1048576.0);
+  helpline::bench::print_database_size(db);
   return 0;
 }
 
@@ -162,18 +148,10 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   Options options;
   options.dir = fs::temp_directory_path() / "helpline-kb-bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--articles") {
-      options.articles = std::max(1L, std::strtol(argv[i + 1], nullptr, 10));
-    } else if (flag == "--queries") {
-      options.queries = std::max(1L, std::strtol(argv[i + 1], nullptr, 10));
-    } else if (flag == "--dir") {
-      options.dir = argv[i + 1];
-    } else {
-      std::fprintf(stderr, "usage: kb_bench [--articles N] [--queries N] [--dir PATH]\n");
-      return 2;
-    }
+  if (!helpline::bench::parse_flags(
+          argc, argv, {{"--articles", &options.articles}, {"--queries", &options.queries}},
+          options.dir, "usage: kb_bench [--articles N] [--queries N] [--dir PATH]")) {
+    return 2;
   }
   return run(options);
 }

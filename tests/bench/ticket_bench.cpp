@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,16 +24,17 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-
 #include "server/helpdesk/helpdesk_service.h"
+#include "tests/bench/bench_stats.h"
 #include "server/webhooks/webhooks.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace t = helpline::relay::tickets;
-using Clock = std::chrono::steady_clock;
+using Clock = helpline::bench::BenchClock;
+using helpline::bench::ms_since;
+using helpline::bench::percentile;
 
 constexpr helpline::UnixMillis kStart = 1'800'000'000'000;
 
@@ -41,23 +43,6 @@ struct Options {
   long queries = 200;
   fs::path dir;
 };
-
-[[nodiscard]] double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-[[nodiscard]] double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  auto rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(values.size()));
-  return values[std::min(rank, values.size() - 1)];
-}
-
-[[nodiscard]] std::uintmax_t size_of(const fs::path& path) {
-  std::error_code ec;
-  auto size = fs::file_size(path, ec);
-  return ec ? 0 : size;
-}
 
 int run(const Options& options) {
   fs::create_directories(options.dir);
@@ -134,10 +119,7 @@ int run(const Options& options) {
   now += 3'600'000;  // an hour later: priority 4 first responses are overdue
   measure("filtered (priority 4, breaching)", filtered);
 
-  std::printf("database: %.1f MiB (relay.db %.1f MiB + WAL %.1f MiB)\n",
-              static_cast<double>(size_of(db) + size_of(db.string() + "-wal")) / 1048576.0,
-              static_cast<double>(size_of(db)) / 1048576.0,
-              static_cast<double>(size_of(db.string() + "-wal")) / 1048576.0);
+  helpline::bench::print_database_size(db);
   return 0;
 }
 
@@ -147,18 +129,10 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);  // one info line per ticket would dominate
   Options options;
   options.dir = fs::temp_directory_path() / "helpline-ticket-bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--tickets") {
-      options.tickets = std::max(1L, std::strtol(argv[i + 1], nullptr, 10));
-    } else if (flag == "--queries") {
-      options.queries = std::max(1L, std::strtol(argv[i + 1], nullptr, 10));
-    } else if (flag == "--dir") {
-      options.dir = argv[i + 1];
-    } else {
-      std::fprintf(stderr, "usage: ticket_bench [--tickets N] [--queries N] [--dir PATH]\n");
-      return 2;
-    }
+  if (!helpline::bench::parse_flags(
+          argc, argv, {{"--tickets", &options.tickets}, {"--queries", &options.queries}},
+          options.dir, "usage: ticket_bench [--tickets N] [--queries N] [--dir PATH]")) {
+    return 2;
   }
   return run(options);
 }

@@ -20,28 +20,6 @@ using ::testing::Not;
 
 class Knowledge : public RelayFixture {
  protected:
-  std::optional<Struct> json_of(const RunResult& run) {
-    EXPECT_EQ(run.exit_code, 0) << run.describe();
-    if (run.exit_code != 0) return std::nullopt;
-    auto parsed = parse_json_object(run.out);
-    EXPECT_TRUE(parsed) << run.out;
-    if (!parsed) return std::nullopt;
-    return std::move(*parsed);
-  }
-
-  std::filesystem::path login(const std::string& role) {
-    RunResult added = cli({"user", "add", "user-" + role, "--role", role, "--json"});
-    EXPECT_EQ(added.exit_code, 0) << added.describe();
-    auto user = parse_json_object(added.out);
-    auto config = path_for(role + ".toml");
-    RunResult done = cli_with(config,
-                              {"login", "--url", api_url(), "--ca-pin", ca_pin(), "--user",
-                               "user-" + role},
-                              user ? json_field_string(*user, "password") : "");
-    EXPECT_EQ(done.exit_code, 0) << done.describe();
-    return config;
-  }
-
   std::filesystem::path write_file(const std::string& name, const std::string& content) {
     auto path = path_for(name);
     std::ofstream(path, std::ios::binary) << content;
@@ -51,19 +29,19 @@ class Knowledge : public RelayFixture {
 
 TEST_F(Knowledge, ArticlesAreWrittenSearchedAndShownWithTickets) {
   auto body = write_file("vpn.md", "# VPN drops\n\nSet the MTU to 1400 in the client.\n");
-  auto vpn = json_of(cli({"kb", "create", "--title", "VPN drops every hour", "--body-file",
+  auto vpn = json_output(cli({"kb", "create", "--title", "VPN drops every hour", "--body-file",
                           body.string(), "--category", "network", "--audience", "public",
                           "--action", "network.restart_vpn", "--json"}));
   ASSERT_TRUE(vpn);
   const std::string vpn_id = json_field_string(*vpn, "id");
   EXPECT_EQ(vpn_id, "KB-0001");
-  auto disk = json_of(cli({"kb", "create", "--id", "helpline:disk-full", "--title",
-                           "Disk nearly full", "--body", "Vacuum the journal.", "--finding",
-                           "storage.filesystem_nearly_full", "--json"}));
+  auto disk = json_output(
+      cli({"kb", "create", "--id", "helpline:disk-full", "--title", "Disk nearly full", "--body",
+           "Vacuum the journal.", "--finding", "storage.filesystem_nearly_full", "--json"}));
   ASSERT_TRUE(disk);
 
-  auto viewer = login("viewer");
-  auto found = json_of(cli_with(viewer, {"kb", "search", "mtu", "--json"}));
+  auto viewer = login_new_user("user-viewer", "viewer");
+  auto found = json_output(cli_with(viewer, {"kb", "search", "mtu", "--json"}));
   ASSERT_TRUE(found);
   auto hits = json_field_objects(*found, "articles");
   ASSERT_EQ(hits.size(), 1u);
@@ -76,7 +54,7 @@ TEST_F(Knowledge, ArticlesAreWrittenSearchedAndShownWithTickets) {
   RunResult refused = cli_with(viewer, {"kb", "create", "--title", "x"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("needs 'l2'"));
-  auto l1 = login("l1");
+  auto l1 = login_new_user("user-l1", "l1");
   RunResult l1_refused = cli_with(l1, {"kb", "edit", vpn_id, "--title", "y"});
   EXPECT_EQ(l1_refused.exit_code, 1);
   EXPECT_THAT(l1_refused.err, HasSubstr("needs 'l2'"));
@@ -87,28 +65,28 @@ TEST_F(Knowledge, ArticlesAreWrittenSearchedAndShownWithTickets) {
   EXPECT_EQ(bad_cursor.exit_code, 1);
   EXPECT_THAT(bad_cursor.err, HasSubstr("cursor:"));
 
-  auto edited = json_of(cli({"kb", "edit", vpn_id, "--title", "VPN drops after an hour", "--json"}));
+  auto edited =
+      json_output(cli({"kb", "edit", vpn_id, "--title", "VPN drops after an hour", "--json"}));
   ASSERT_TRUE(edited);
   EXPECT_EQ(edited->fields().at("version").string_value(), "2");
   EXPECT_THAT(json_field_string(*edited, "body"), HasSubstr("MTU")) << "untouched fields stay";
 
   // A network ticket about the VPN shows the article; a link by hand comes
   // first and is in the history.
-  auto ticket = json_of(cli({"ticket", "create", "--title", "VPN drops all the time",
-                             "--category", "network", "--impact", "3", "--urgency", "3",
-                             "--json"}));
+  auto ticket = json_output(cli({"ticket", "create", "--title", "VPN drops all the time", "--category",
+                             "network", "--impact", "3", "--urgency", "3", "--json"}));
   ASSERT_TRUE(ticket);
   const std::string id = json_field_string(*ticket, "display_id");
-  auto view = json_of(cli({"ticket", "show", id, "--json"}));
+  auto view = json_output(cli({"ticket", "show", id, "--json"}));
   ASSERT_TRUE(view);
   auto articles = json_field_objects(*view, "kb_articles");
   ASSERT_EQ(articles.size(), 1u) << view->DebugString();
   EXPECT_EQ(json_field_string(articles[0], "id"), vpn_id);
   EXPECT_EQ(json_field_string(articles[0], "reason"), "category");
-  RunResult linked = cli_with(l1, {"kb", "link", "helpline:disk-full", id, "--reason",
-                                   "the disk was full too"});
+  RunResult linked =
+      cli_with(l1, {"kb", "link", "helpline:disk-full", id, "--reason", "the disk was full too"});
   ASSERT_EQ(linked.exit_code, 0) << linked.describe();
-  view = json_of(cli({"ticket", "show", id, "--json"}));
+  view = json_output(cli({"ticket", "show", id, "--json"}));
   ASSERT_TRUE(view);
   articles = json_field_objects(*view, "kb_articles");
   ASSERT_EQ(articles.size(), 2u);
@@ -130,17 +108,17 @@ TEST_F(Knowledge, ArticlesAreWrittenSearchedAndShownWithTickets) {
 
   RunResult deleted = cli({"kb", "delete", "helpline:disk-full"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.describe();
-  view = json_of(cli({"ticket", "show", id, "--json"}));
+  view = json_output(cli({"ticket", "show", id, "--json"}));
   ASSERT_TRUE(view);
   EXPECT_EQ(json_field_objects(*view, "kb_articles").size(), 1u);
 }
 
 TEST_F(Knowledge, EndUsersReadPublicArticlesFromTheWorkstation) {
-  ASSERT_EQ(cli({"kb", "create", "--id", "helpline:printing", "--title", "Printer offline",
-                 "--body", "Turn the printer off and on.", "--audience", "public", "--category",
-                 "hardware"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      cli({"kb", "create", "--id", "helpline:printing", "--title", "Printer offline", "--body",
+           "Turn the printer off and on.", "--audience", "public", "--category", "hardware"})
+          .exit_code,
+      0);
   ASSERT_EQ(cli({"kb", "create", "--id", "internal:printing", "--title", "Printer queue internals",
                  "--body", "cupsctl --debug-logging", "--category", "hardware"})
                 .exit_code,
@@ -161,10 +139,10 @@ TEST_F(Knowledge, EndUsersReadPublicArticlesFromTheWorkstation) {
   EXPECT_THAT(searched.out, HasSubstr("helpline:printing"));
   EXPECT_THAT(searched.out, Not(HasSubstr("internal:printing")));
 
-  RunResult reported = agent_local(pc, {"report", "--title", "Printer offline again", "--impact",
-                                        "2", "--urgency", "2", "--category", "hardware",
-                                        "--no-bundle", "--wait", "30s", "--json"});
-  auto ticket = json_of(reported);
+  RunResult reported =
+      agent_local(pc, {"report", "--title", "Printer offline again", "--impact", "2", "--urgency",
+                       "2", "--category", "hardware", "--no-bundle", "--wait", "30s", "--json"});
+  auto ticket = json_output(reported);
   ASSERT_TRUE(ticket);
   RunResult detail = agent_local(pc, {"ticket", json_field_string(*ticket, "id")});
   ASSERT_EQ(detail.exit_code, 0) << detail.describe();
@@ -176,16 +154,17 @@ TEST_F(Knowledge, EndUsersReadPublicArticlesFromTheWorkstation) {
 TEST_F(Knowledge, FilesAttachWithinTheLimitAndComeBackByteForByte) {
   // A small limit, so the refusal is cheap to provoke.
   ASSERT_NO_FATAL_FAILURE(stop_relay());
-  std::ofstream(data_dir() / "relay.toml", std::ios::app) << "\n[helpdesk]\nmax_attachment = 4096\n";
+  std::ofstream(data_dir() / "relay.toml", std::ios::app)
+      << "\n[helpdesk]\nmax_attachment = 4096\n";
   ASSERT_NO_FATAL_FAILURE(start_relay_again());
-  auto ticket = json_of(cli({"ticket", "create", "--title", "Screen flickers", "--impact", "2",
+  auto ticket = json_output(cli({"ticket", "create", "--title", "Screen flickers", "--impact", "2",
                              "--urgency", "2", "--json"}));
   ASSERT_TRUE(ticket);
   const std::string id = json_field_string(*ticket, "display_id");
   std::string content;
   for (int i = 0; i < 4096; ++i) content.push_back(static_cast<char>(i * 7 % 256));
   auto file = write_file("screen.png", content);
-  auto attached = json_of(cli({"ticket", "attach", id, file.string(), "--json"}));
+  auto attached = json_output(cli({"ticket", "attach", id, file.string(), "--json"}));
   ASSERT_TRUE(attached);
   EXPECT_EQ(json_field_string(*attached, "name"), "screen.png");
   EXPECT_EQ(json_field_string(*attached, "content_type"), "image/png");
@@ -193,7 +172,7 @@ TEST_F(Knowledge, FilesAttachWithinTheLimitAndComeBackByteForByte) {
   const std::string ref = json_field_string(*attached, "ref");
   ASSERT_EQ(ref.rfind("sha256:", 0), 0u);
 
-  auto viewer = login("viewer");
+  auto viewer = login_new_user("user-viewer", "viewer");
   auto back = path_for("back.png");
   RunResult got = cli_with(viewer, {"ticket", "attachment", id, ref, "--out", back.string()});
   ASSERT_EQ(got.exit_code, 0) << got.describe();
@@ -212,7 +191,7 @@ TEST_F(Knowledge, FilesAttachWithinTheLimitAndComeBackByteForByte) {
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_THAT(again.err, HasSubstr("attached to " + id + " already"));
 
-  auto view = json_of(cli({"ticket", "show", id, "--json"}));
+  auto view = json_output(cli({"ticket", "show", id, "--json"}));
   ASSERT_TRUE(view);
   EXPECT_EQ(json_field_objects(*view, "attachments").size(), 1u) << "refusals attached nothing";
   long attachments_in_history = 0;

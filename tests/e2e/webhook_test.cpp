@@ -15,8 +15,8 @@ namespace helpline::e2e {
 namespace {
 
 using helpline::testing::HttpReceiver;
-using helpline::testing::json_field_objects;
 using helpline::testing::json_field_object;
+using helpline::testing::json_field_objects;
 using helpline::testing::json_field_string;
 using helpline::testing::parse_json_array;
 using helpline::testing::parse_json_object;
@@ -37,9 +37,10 @@ class Webhooks : public RelayFixture {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto cut = text.find("\n[webhooks]");
     if (cut != std::string::npos) text.resize(cut);
-    text += "\n[webhooks]\nretry_base = \"1s\"\nretry_max = \"1s\"\ntimeout = \"5s\"\n"
-            "\n[[webhooks.target]]\nid = \"itsm\"\nurl = \"http://127.0.0.1:" +
-            std::to_string(port) + "/helpline\"\nsecret = \"" + kSecret + "\"\n";
+    text +=
+        "\n[webhooks]\nretry_base = \"1s\"\nretry_max = \"1s\"\ntimeout = \"5s\"\n"
+        "\n[[webhooks.target]]\nid = \"itsm\"\nurl = \"http://127.0.0.1:" +
+        std::to_string(port) + "/helpline\"\nsecret = \"" + kSecret + "\"\n";
     std::ofstream(data_dir() / "relay.toml", std::ios::trunc) << text;
     ASSERT_NO_FATAL_FAILURE(start_relay_again());
   }
@@ -75,7 +76,8 @@ TEST_F(Webhooks, EventsArriveSignedInOrderAndAfterA500) {
   for (std::vector<std::string> step :
        {std::vector<std::string>{"ticket", "assign", id, "admin"},
         std::vector<std::string>{"ticket", "status", id, "in_progress"},
-        std::vector<std::string>{"ticket", "escalate", id, "L2", "--reason", "needs the network team"},
+        std::vector<std::string>{"ticket", "escalate", id, "L2", "--reason",
+                                 "needs the network team"},
         std::vector<std::string>{"ticket", "resolve", id, "--solution", "MTU 1400"}}) {
     RunResult done = cli(step);
     ASSERT_EQ(done.exit_code, 0) << done.describe();
@@ -159,15 +161,7 @@ TEST_F(Webhooks, RoutesAreForAdminsAndNeverShowTheSecret) {
   EXPECT_EQ(twice.exit_code, 1);
   EXPECT_THAT(twice.err, HasSubstr("exists already"));
 
-  RunResult user = cli({"user", "add", "tech-l3", "--role", "l3", "--json"});
-  ASSERT_EQ(user.exit_code, 0) << user.describe();
-  auto made = parse_json_object(user.out);
-  ASSERT_TRUE(made);
-  const auto config = path_for("l3.toml");
-  RunResult login = cli_with(config, {"login", "--url", api_url(), "--ca-pin", ca_pin(), "--user",
-                                      "tech-l3"},
-                             json_field_string(*made, "password"));
-  ASSERT_EQ(login.exit_code, 0) << login.describe();
+  const auto config = login_new_user("tech-l3", "l3");
   RunResult refused = cli_with(config, {"webhook", "list"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("needs 'admin'"));
@@ -177,9 +171,9 @@ TEST_F(Webhooks, RoutesAreForAdminsAndNeverShowTheSecret) {
   ASSERT_TRUE(wait_until([&] { return receiver.count() >= 1; }, kDeliveryWait, kPoll));
   EXPECT_EQ(receiver.requests()[0].header("x-helpline-event"), "ping");
   EXPECT_EQ(receiver.requests()[0].header("x-helpline-signature"),
-            "sha256=" + tls::hmac_sha256_hex(
-                            secret, receiver.requests()[0].header("x-helpline-timestamp") + "." +
-                                        receiver.requests()[0].body));
+            "sha256=" +
+                tls::hmac_sha256_hex(secret, receiver.requests()[0].header("x-helpline-timestamp") +
+                                                 "." + receiver.requests()[0].body));
   RunResult removed = cli({"webhook", "remove", "zammad"});
   EXPECT_EQ(removed.exit_code, 0) << removed.describe();
 }

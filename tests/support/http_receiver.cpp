@@ -34,8 +34,9 @@ constexpr std::size_t kMaxRequest = 8u << 20;
 void write_all(int fd, SSL* ssl, const std::string& data) {
   std::size_t done = 0;
   while (done < data.size()) {
-    long n = ssl != nullptr ? SSL_write(ssl, data.data() + done, static_cast<int>(data.size() - done))
-                            : ::write(fd, data.data() + done, data.size() - done);
+    long n = ssl != nullptr
+                 ? SSL_write(ssl, data.data() + done, static_cast<int>(data.size() - done))
+                 : ::write(fd, data.data() + done, data.size() - done);
     if (n <= 0) return;
     done += static_cast<std::size_t>(n);
   }

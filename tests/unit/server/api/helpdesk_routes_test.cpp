@@ -41,8 +41,9 @@ class HelpdeskRoutesTest : public relay::testing::StoreTest {
     context_.emplace(ApiContext{*store_, *tunnel_, config_, *blobs_, *helpdesk_, *webhooks_});
     router_ = std::make_unique<Router>(*store_);
     register_all_routes(*router_, *context_);
-    for (auto [name, role] : {std::pair{"vic", Role::kViewer}, std::pair{"lou", Role::kTechnician1},
-                              std::pair{"lea", Role::kTechnician2}, std::pair{"ada", Role::kAdmin}}) {
+    for (auto [name, role] :
+         {std::pair{"vic", Role::kViewer}, std::pair{"lou", Role::kTechnician1},
+          std::pair{"lea", Role::kTechnician2}, std::pair{"ada", Role::kAdmin}}) {
       auto user = store_->create_user(name, role, "x", 1).value();
       auto token = auth::new_token("hlt_");
       ASSERT_TRUE(store_->add_api_token({token.hash, user.id, 1, unix_now_ms() + 600'000}));
@@ -56,7 +57,8 @@ class HelpdeskRoutesTest : public relay::testing::StoreTest {
     request.method = method;
     auto question = target.find('?');
     request.path = target.substr(0, question);
-    if (question != std::string::npos) request.query = parse_query(target.substr(question + 1)).value();
+    if (question != std::string::npos)
+      request.query = parse_query(target.substr(question + 1)).value();
     request.body = std::move(body);
     request.bearer = tokens_[who];
     request.content_type = std::move(content_type);
@@ -122,32 +124,35 @@ TEST_F(HelpdeskRoutesTest, BadTicketInputNamesTheFieldAndChangesNothing) {
   expect_refused(call("lou", verb::post, "/api/v1/tickets",
                       R"({"title":"x","impact":3,"urgency":3,"facts":{"mood":"bad"}})"),
                  400, "facts.mood");
-  expect_refused(call("lou", verb::post, "/api/v1/tickets", R"({"title":"x","impact":9,"urgency":3})"),
-                 400, "impact");
-  expect_refused(call("lou", verb::post, "/api/v1/tickets", R"({"title":"x","impact":3,"urgency":0})"),
-                 400, "urgency");
+  expect_refused(
+      call("lou", verb::post, "/api/v1/tickets", R"({"title":"x","impact":9,"urgency":3})"), 400,
+      "impact");
+  expect_refused(
+      call("lou", verb::post, "/api/v1/tickets", R"({"title":"x","impact":3,"urgency":0})"), 400,
+      "urgency");
   expect_refused(call("lou", verb::post, "/api/v1/tickets/" + id + "/reply",
                       "{\"body\":\"" + std::string(64 * 1024 + 1, 'x') + "\"}"),
                  400, "body", "longer than");
-  expect_refused(call("lou", verb::post, "/api/v1/tickets/" + id + "/status",
-                      R"({"status":"resolved"})"),
-                 400, "reason");
-  expect_refused(call("lou", verb::post, "/api/v1/tickets/" + id + "/status",
-                      R"({"status":"sleeping"})"),
-                 400, "status");
+  expect_refused(
+      call("lou", verb::post, "/api/v1/tickets/" + id + "/status", R"({"status":"resolved"})"), 400,
+      "reason");
+  expect_refused(
+      call("lou", verb::post, "/api/v1/tickets/" + id + "/status", R"({"status":"sleeping"})"), 400,
+      "status");
   expect_refused(call("lou", verb::post, "/api/v1/tickets/" + id + "/classify", R"({"impact":6})"),
                  400, "impact");
   expect_refused(call("lou", verb::post, "/api/v1/tickets/" + id + "/priority",
                       R"({"priority":"7","reason":"x"})"),
                  400, "priority");
-  expect_refused(call("lou", verb::post, "/api/v1/tickets/" + id + "/priority",
-                      R"({"priority":"6"})"),
-                 400, "reason");
+  expect_refused(
+      call("lou", verb::post, "/api/v1/tickets/" + id + "/priority", R"({"priority":"6"})"), 400,
+      "reason");
   expect_refused(call("vic", verb::get, "/api/v1/tickets?cursor=c1forged"), 400, "cursor");
   expect_refused(call("vic", verb::get, "/api/v1/tickets?limit=501"), 400, "limit");
   expect_refused(call("vic", verb::get, "/api/v1/tickets?colour=red"), 400, "colour");
-  expect_refused(call("vic", verb::post, "/api/v1/tickets/" + id + "/assign", R"({"assignee":"vic"})"),
-                 403, "", "needs 'l1'");
+  expect_refused(
+      call("vic", verb::post, "/api/v1/tickets/" + id + "/assign", R"({"assignee":"vic"})"), 403,
+      "", "needs 'l1'");
   auto t = show(id);
   EXPECT_EQ(t.status(), "new");
   EXPECT_EQ(t.impact(), 3u);
@@ -158,9 +163,9 @@ TEST_F(HelpdeskRoutesTest, BadTicketInputNamesTheFieldAndChangesNothing) {
   EXPECT_EQ(raw_int("SELECT COUNT(*) FROM tickets"), 1);
 
   const std::string done = create_ticket();
-  ASSERT_EQ(call("lou", verb::post, "/api/v1/tickets/" + done + "/resolve", R"({"reason":"RAM"})")
-                .status,
-            200u);
+  ASSERT_EQ(
+      call("lou", verb::post, "/api/v1/tickets/" + done + "/resolve", R"({"reason":"RAM"})").status,
+      200u);
   expect_refused(call("lou", verb::post, "/api/v1/tickets/" + done + "/status",
                       R"({"status":"pending","pending_reason":"waiting_for_user"})"),
                  409, "", "cannot go from resolved to pending");
@@ -190,7 +195,8 @@ TEST_F(HelpdeskRoutesTest, FilesAttachWithinTheRouteLimit) {
   EXPECT_EQ(router_->body_limit(verb::post, "/api/v1/tickets/" + id + "/reply", 1 << 20), 1u << 20);
   expect_refused(call("lou", verb::post, path, "data", "text/plain"), 400, "name");
   expect_refused(call("lou", verb::post, path + "?name=a.txt", "", "text/plain"), 400, "body");
-  expect_refused(call("lou", verb::post, path + "?name=a/b.txt", "data", "text/plain"), 400, "name");
+  expect_refused(call("lou", verb::post, path + "?name=a/b.txt", "data", "text/plain"), 400,
+                 "name");
   expect_refused(call("lou", verb::post, path + "?name=a.txt", "data", "not a type"), 400,
                  "Content-Type");
   expect_refused(call("vic", verb::post, path + "?name=a.txt", "data", "text/plain"), 403, "");
@@ -210,14 +216,16 @@ TEST_F(HelpdeskRoutesTest, FilesAttachWithinTheRouteLimit) {
   ASSERT_EQ(back.headers.size(), 2u);
   EXPECT_EQ(back.headers[0].second, "attachment; filename=\"notes.txt\"");
   expect_refused(call("vic", verb::get, path + "/sha256%3A" + std::string(64, '0')), 404, "ref");
-  expect_refused(call("lou", verb::post, "/api/v1/tickets/HL-999/attachments?name=x", "x", "text/plain"),
-                 404, "");
+  expect_refused(
+      call("lou", verb::post, "/api/v1/tickets/HL-999/attachments?name=x", "x", "text/plain"), 404,
+      "");
   EXPECT_EQ(show(id).attachments_size(), 1);
 }
 
 TEST_F(HelpdeskRoutesTest, KnowledgeBaseRolesValidationAndVersions) {
   expect_refused(call("lou", verb::post, "/api/v1/kb", R"({"title":"x"})"), 403, "", "needs 'l2'");
-  expect_refused(call("lea", verb::post, "/api/v1/kb", R"({"title":"x","colour":1})"), 400, "colour");
+  expect_refused(call("lea", verb::post, "/api/v1/kb", R"({"title":"x","colour":1})"), 400,
+                 "colour");
   expect_refused(call("lea", verb::post, "/api/v1/kb", R"({"title":""})"), 400, "title");
   expect_refused(call("lea", verb::post, "/api/v1/kb", R"({"title":"x","category":"garden"})"), 400,
                  "category");
@@ -227,8 +235,9 @@ TEST_F(HelpdeskRoutesTest, KnowledgeBaseRolesValidationAndVersions) {
                  "created_by");
   expect_refused(call("lea", verb::post, "/api/v1/kb", R"({"title":"x","finding_rules":["a b"]})"),
                  400, "finding_rules[0]");
-  auto r = call("lea", verb::post, "/api/v1/kb",
-                R"({"id":"helpline:printing","title":"Printer offline","body":"Power-cycle it.","audience":"public"})");
+  auto r = call(
+      "lea", verb::post, "/api/v1/kb",
+      R"({"id":"helpline:printing","title":"Printer offline","body":"Power-cycle it.","audience":"public"})");
   ASSERT_EQ(r.status, 201u) << r.body;
   expect_refused(call("lea", verb::post, "/api/v1/kb", R"({"id":"helpline:printing","title":"x"})"),
                  409, "id");
@@ -241,11 +250,13 @@ TEST_F(HelpdeskRoutesTest, KnowledgeBaseRolesValidationAndVersions) {
   EXPECT_EQ(a.body(), "Power-cycle it.");
   expect_refused(call("lea", verb::put, "/api/v1/kb/helpline:printing", R"({"title":"y"})"), 400,
                  "version");
-  r = call("lea", verb::put, "/api/v1/kb/helpline:printing",
-           R"({"title":"Printer offline!","body":"Power-cycle it.","audience":"public","version":1})");
+  r = call(
+      "lea", verb::put, "/api/v1/kb/helpline:printing",
+      R"({"title":"Printer offline!","body":"Power-cycle it.","audience":"public","version":1})");
   ASSERT_EQ(r.status, 200u) << r.body;
-  expect_refused(call("ada", verb::put, "/api/v1/kb/helpline:printing", R"({"title":"z","version":1})"),
-                 409, "version");
+  expect_refused(
+      call("ada", verb::put, "/api/v1/kb/helpline:printing", R"({"title":"z","version":1})"), 409,
+      "version");
   expect_refused(call("lea", verb::put, "/api/v1/kb/helpline:printing",
                       R"({"id":"other","title":"z","version":2})"),
                  400, "id");

@@ -50,7 +50,9 @@ events = ["ticket.created", "ticket.sla_breach"]
 [[webhooks.target]]
 id = "zammad"
 url = "http://127.0.0.1:9000/"
-secret_file = ")toml" + secret_file.string() + "\"\n";
+enabled = false
+secret_file = ")toml" + secret_file.string() +
+                           "\"\n";
   auto config = parse_relay_config(text, "relay.toml");
   std::filesystem::remove(secret_file);
   ASSERT_TRUE(config) << config.error().to_string();
@@ -63,8 +65,11 @@ secret_file = ")toml" + secret_file.string() + "\"\n";
   EXPECT_EQ(s.keep, std::chrono::hours(24 * 30));
   ASSERT_EQ(config->webhooks.targets.size(), 2u);
   EXPECT_EQ(config->webhooks.targets[0].id, "glpi");
-  EXPECT_THAT(config->webhooks.targets[0].events, ElementsAre("ticket.created", "ticket.sla_breach"));
+  EXPECT_THAT(config->webhooks.targets[0].events,
+              ElementsAre("ticket.created", "ticket.sla_breach"));
+  EXPECT_TRUE(config->webhooks.targets[0].enabled);
   EXPECT_EQ(config->webhooks.targets[1].secret, "from-a-file-0123456789") << "newline trimmed";
+  EXPECT_FALSE(config->webhooks.targets[1].enabled);
 }
 
 TEST(WebhooksConfig, ErrorsNameTheFileAndTheKey) {
@@ -80,7 +85,8 @@ TEST(WebhooksConfig, ErrorsNameTheFileAndTheKey) {
            {"[[webhooks.target]]\nid = \"a\"\nurl = \"ftp://x\"\nsecret = \"0123456789abcdef\"\n",
             "webhooks.target[0].url:"},
            {"[[webhooks.target]]\nid = \"a\"\nurl = \"http://x/\"\n", "webhooks.target[0].secret:"},
-           {"[[webhooks.target]]\nid = \"a\"\nurl = \"http://x/\"\nsecret_file = \"/nonexistent\"\n",
+           {"[[webhooks.target]]\nid = \"a\"\nurl = \"http://x/\"\nsecret_file = "
+            "\"/nonexistent\"\n",
             "webhooks.target[0].secret_file:"},
            {"[[webhooks.target]]\nid = \"a\"\nurl = \"http://x/\"\nsecret = \"0123456789abcdef\"\n"
             "events = [\"ticket.gone\"]\n",

@@ -54,9 +54,8 @@ TEST_F(HelpdeskEventsTest, EveryChangeRecordsItsEventsWithTheStoredTicket) {
   now_ += kMinute;
   ASSERT_TRUE(service_->assign(ticket.id, "bob", tech_));
   ASSERT_TRUE(service_->change_status(ticket.id, t::StatusChange{t::Status::kInProgress}, tech_));
-  ASSERT_TRUE(service_->escalate(ticket.id, t::EscalateRequest{t::SupportLevel::kL2, "needs L2",
-                                                                std::nullopt},
-                                 tech_));
+  ASSERT_TRUE(service_->escalate(
+      ticket.id, t::EscalateRequest{t::SupportLevel::kL2, "needs L2", std::nullopt}, tech_));
   ASSERT_TRUE(service_->reply(ticket.id, "on it", false, tech_));  // no event
   EXPECT_THAT(kinds(), ElementsAre("created", "status_changed", "status_changed", "escalated"));
   EXPECT_EQ(outbox_.seen[0].ticket.id, ticket.id) << "the id the store gave the new ticket";
@@ -137,7 +136,8 @@ TEST_F(HelpdeskServiceTest, AttachmentsAreRecordedInTheHistory) {
   file.name = "x";
   file.kind = "video";
   EXPECT_FALSE(service_->attach(ticket.id, file, tech_));
-  ASSERT_TRUE(service_->change_status(ticket.id, t::StatusChange{t::Status::kResolved, "done"}, tech_));
+  ASSERT_TRUE(
+      service_->change_status(ticket.id, t::StatusChange{t::Status::kResolved, "done"}, tech_));
   ASSERT_TRUE(service_->change_status(ticket.id, t::StatusChange{t::Status::kClosed}, tech_));
   file.kind = "file";
   auto closed = service_->attach(ticket.id, file, tech_);
@@ -148,9 +148,11 @@ TEST_F(HelpdeskServiceTest, AttachmentsAreRecordedInTheHistory) {
 
 TEST_F(HelpdeskServiceTest, ArticlesAreLinkedAndSuggestedWithATicket) {
   KbStore& kb = store_->kb_store();
-  kb::Article vpn{.title = "VPN drops after an hour", .body = "Lower the MTU to 1400.",
-                  .category = "network"};
-  kb::Article disk{.title = "Disk full", .body = "Clean the journal.", .category = "hardware",
+  kb::Article vpn{
+      .title = "VPN drops after an hour", .body = "Lower the MTU to 1400.", .category = "network"};
+  kb::Article disk{.title = "Disk full",
+                   .body = "Clean the journal.",
+                   .category = "hardware",
                    .finding_rules = {"storage.filesystem_full"}};
   kb::Article other{.title = "Printer jams", .body = "Open tray 2.", .category = "hardware"};
   for (auto* a : {&vpn, &disk, &other}) *a = kb.create_article(*a).value();
@@ -225,9 +227,11 @@ TEST_F(HelpdeskServiceTest, SweepClosesResolvedTicketsOnceTheReopenWindowHasPass
   use_rules(rules);
   t::Ticket ticket = create();
   now_ += kHour;
-  ASSERT_TRUE(service_->change_status(ticket.id, t::StatusChange{t::Status::kResolved, "fixed"}, tech_));
+  ASSERT_TRUE(
+      service_->change_status(ticket.id, t::StatusChange{t::Status::kResolved, "fixed"}, tech_));
   const UnixMillis resolved_at = now_;
-  EXPECT_EQ(service_->sweep(resolved_at + 24 * kHour).closed, 0u) << "the requester may still reopen";
+  EXPECT_EQ(service_->sweep(resolved_at + 24 * kHour).closed, 0u)
+      << "the requester may still reopen";
   EXPECT_EQ(service_->show(ticket.id).value().ticket.status, t::Status::kResolved);
   SweepReport report = service_->sweep(resolved_at + 24 * kHour + 1);
   EXPECT_EQ(report.closed, 1u);
@@ -235,7 +239,8 @@ TEST_F(HelpdeskServiceTest, SweepClosesResolvedTicketsOnceTheReopenWindowHasPass
   auto view = service_->show(ticket.id).value();
   EXPECT_EQ(view.ticket.status, t::Status::kClosed);
   EXPECT_EQ(view.history.back().actor.kind, t::ActorKind::kSystem);
-  EXPECT_EQ(service_->sweep(resolved_at + 48 * kHour).checked, 0u) << "closed: never looked at again";
+  EXPECT_EQ(service_->sweep(resolved_at + 48 * kHour).checked, 0u)
+      << "closed: never looked at again";
 }
 
 }  // namespace

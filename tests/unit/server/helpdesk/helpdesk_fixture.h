@@ -35,7 +35,8 @@ class HelpdeskServiceTest : public relay::testing::StoreTest {
   }
 
   void use_rules(t::HelpdeskRules rules) {
-    service_ = std::make_unique<HelpdeskService>(*store_, std::move(rules), [this] { return now_; });
+    service_ =
+        std::make_unique<HelpdeskService>(*store_, std::move(rules), [this] { return now_; });
     service_->set_event_sink([this](const TicketEvent& e) { events_.push_back(e.kind); });
   }
 

@@ -46,7 +46,10 @@ TEST(KbArticle, RefusesBadFieldsNamingThem) {
            {[](Article& a) { a.category = "gardening"; }, "category"},
            {[](Article& a) { a.id = "KB/1"; }, "id:"},
            {[](Article& a) { a.id = std::string(65, 'a'); }, "id:"},
-           {[](Article& a) { a.finding_rules = {"ok", "not ok"}; }, "finding_rules[1]:"},
+           {[](Article& a) {
+              a.finding_rules = {"ok", "not ok"};
+            },
+            "finding_rules[1]:"},
            {[](Article& a) { a.actions.assign(33, "x"); }, "actions:"},
        }) {
     Article a = draft();

@@ -72,10 +72,12 @@ TEST_F(WebhookStoreTest, DeliveriesLeaveTheQueueInOrder) {
   EXPECT_EQ(head.attempts, 1);
   EXPECT_EQ(head.next_attempt_at, 5000);
   EXPECT_EQ(head.last_status, 500);
-  ASSERT_TRUE(hooks().record_attempt(head.id, AttemptOutcome{DeliveryState::kDelivered, 5000, 0, 200, ""}));
+  ASSERT_TRUE(
+      hooks().record_attempt(head.id, AttemptOutcome{DeliveryState::kDelivered, 5000, 0, 200, ""}));
   head = hooks().next_pending("itsm").value().value();
   EXPECT_EQ(head.event_id, "e2");
-  ASSERT_TRUE(hooks().record_attempt(head.id, AttemptOutcome{DeliveryState::kFailed, 6000, 0, 0, "refused"}));
+  ASSERT_TRUE(hooks().record_attempt(
+      head.id, AttemptOutcome{DeliveryState::kFailed, 6000, 0, 0, "refused"}));
   EXPECT_EQ(hooks().next_pending("itsm").value()->event_id, "e3");
   EXPECT_EQ(hooks().purge_deliveries(5500).value(), 1u) << "delivered before 5500";
   EXPECT_EQ(hooks().recent_deliveries("itsm", 10).value().size(), 2u);

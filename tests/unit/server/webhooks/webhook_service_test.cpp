@@ -3,8 +3,6 @@
 // (the clock is fake: the test advances it) while later events wait, a
 // delivery that keeps failing is given up after max_attempts, and https is
 // verified against the webhook's CA file and the host name.
-#include "server/webhooks/webhooks.h"
-
 #include <gmock/gmock.h>
 #include <openssl/ssl.h>
 
@@ -12,6 +10,7 @@
 #include <fstream>
 
 #include "common/tls/crypto.h"
+#include "server/webhooks/webhooks.h"
 #include "tests/support/http_receiver.h"
 #include "tests/unit/server/store/store_fixture.h"
 
@@ -37,12 +36,14 @@ class WebhookServiceTest : public relay::testing::StoreTest {
     settings_.timeout = 5s;
   }
 
-  void add_webhook(const std::string& id, const std::string& url, const std::string& ca_file = {}) {
+  void add_webhook(const std::string& id, const std::string& url, const std::string& ca_file = {},
+                   bool enabled = true) {
     WebhookRecord r;
     r.id = id;
     r.url = url;
     r.secret = kSecret;
     r.ca_file = ca_file;
+    r.enabled = enabled;
     ASSERT_TRUE(store_->webhook_store().add_webhook(r));
   }
 
@@ -161,10 +162,29 @@ TEST_F(WebhookServiceTest, GivesUpAfterMaxAttemptsAndMovesOn) {
   }
 }
 
+TEST_F(WebhookServiceTest, ADisabledWebhookGetsAndSendsNothing) {
+  HttpReceiver receiver({200});
+  add_webhook("paused", "http://127.0.0.1:" + std::to_string(receiver.port()) + "/", {}, false);
+  add_webhook("live", "http://127.0.0.1:" + std::to_string(receiver.port()) + "/live");
+  auto service = make_service();
+  ASSERT_TRUE(service->record(event("created", 1)));
+  EXPECT_TRUE(deliveries("paused").empty()) << "nothing is queued for it";
+  ASSERT_TRUE(service->ping("paused", "ada")) << "a test delivery may be queued";
+  service->start();
+  ASSERT_TRUE(run_until([&] { return receiver.count() == 1 && service->in_flight() == 0; }));
+  io_.run_for(100ms);
+  ASSERT_EQ(receiver.count(), 1u);
+  EXPECT_EQ(receiver.requests()[0].target, "/live");
+  EXPECT_EQ(deliveries("paused")[0].attempts, 0);
+}
+
 TEST_F(WebhookServiceTest, UnreachableReceiverIsRetried) {
   // A port nobody listens on: take one and close it.
   std::uint16_t port = 0;
-  { HttpReceiver gone({200}); port = gone.port(); }
+  {
+    HttpReceiver gone({200});
+    port = gone.port();
+  }
   add_webhook("gone", "http://127.0.0.1:" + std::to_string(port) + "/");
   auto service = make_service();
   ASSERT_TRUE(service->record(event("created", 1)));
@@ -185,7 +205,8 @@ struct TestPki {
 TestPki make_pki() {
   TestPki p;
   p.ca_key = tls::generate_key().value();
-  p.ca = tls::make_ca_certificate(p.ca_key.get(), "Webhook Test CA", std::chrono::hours(24)).value();
+  p.ca =
+      tls::make_ca_certificate(p.ca_key.get(), "Webhook Test CA", std::chrono::hours(24)).value();
   p.server_key = tls::generate_key().value();
   tls::CertRequest request;
   request.common_name = "127.0.0.1";

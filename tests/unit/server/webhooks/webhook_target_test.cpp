@@ -35,8 +35,8 @@ TEST(WebhookUrl, ParsesSchemeHostPortAndTarget) {
 
 TEST(WebhookUrl, RefusesWhatIsNotAPlainHttpUrl) {
   for (const char* bad : {"ftp://h/", "glpi.example.org/hook", "https://", "https://:443/",
-                          "https://user:pw@h/", "https://h:0/", "https://h:70000/",
-                          "https://h/a b", "https://h/#frag", "https://[::1/", "https://h:x/"}) {
+                          "https://user:pw@h/", "https://h:0/", "https://h:70000/", "https://h/a b",
+                          "https://h/#frag", "https://[::1/", "https://h:x/"}) {
     auto refused = parse_url(bad);
     ASSERT_FALSE(refused) << bad;
     EXPECT_THAT(refused.error().message, HasSubstr("url:")) << bad;
