@@ -152,6 +152,14 @@ int run(int argc, char** argv) {
   ticket_cmd->add_flag("--json", ticket_args.json, "print as JSON");
   ticket_cmd->add_option("--socket", socket, socket_help);
 
+  agent::KbArgs kb_args;
+  CLI::App* kb_cmd =
+      app.add_subcommand("kb", "read the helpdesk's knowledge-base articles for users");
+  kb_cmd->add_option("ids", kb_args.ids, "article ids, e.g. KB-0042 (see fixes, ticket)");
+  kb_cmd->add_option("--search", kb_args.search, "find articles with these words");
+  kb_cmd->add_flag("--json", kb_args.json, "print as JSON");
+  kb_cmd->add_option("--socket", socket, socket_help);
+
   agent::ReplyArgs reply_args;
   CLI::App* reply_cmd = app.add_subcommand("reply", "answer the helpdesk on one of your tickets");
   reply_cmd->add_option("id", reply_args.id, "ticket id, e.g. HL-12")->required();
@@ -294,6 +302,10 @@ int run(int argc, char** argv) {
       while (std::getline(std::cin, line) && !line.empty()) reply_args.message += line + "\n";
     }
     return print(agent::reply_command(reply_args));
+  }
+  if (kb_cmd->parsed()) {
+    kb_args.socket = socket_path;
+    return print(agent::kb_command(kb_args));
   }
   if (rate_cmd->parsed()) {
     rate_args.socket = socket_path;

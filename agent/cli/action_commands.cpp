@@ -176,7 +176,9 @@ Result<std::string> fixes_command(const FixesArgs& args) {
       out += "    " + p.name() + "=...  " + p.description() +
              (p.has_default_value() ? " (default " + p.default_value() + ")" : "") + "\n";
     }
-    for (const std::string& kb : a.kb_articles()) out += "    see " + kb + "\n";
+    for (const std::string& kb : a.kb_articles()) {
+      out += "    see " + kb + " (helpline-agent kb " + kb + ")\n";
+    }
   }
   out += "Run one with: helpline-agent fix ACTION [name=value ...]\n";
   return out;

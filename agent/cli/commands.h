@@ -134,6 +134,17 @@ struct TicketArgs {
 // One ticket with its public conversation.
 [[nodiscard]] Result<std::string> ticket_command(const TicketArgs& args);
 
+struct KbArgs {
+  std::filesystem::path socket;
+  std::vector<std::string> ids;  // read these articles
+  std::string search;            // or list those matching these words
+  bool json = false;
+};
+// Knowledge-base articles the helpdesk published for end users (audience
+// public), from the relay (the link must be up): the text of the ones
+// named, or the titles of those matching a search.
+[[nodiscard]] Result<std::string> kb_command(const KbArgs& args);
+
 struct ReplyArgs {
   std::filesystem::path socket;
   std::string id;

@@ -206,6 +206,10 @@ Result<std::string> ticket_command(const TicketArgs& args) {
           .field("body", m.body())
           .end_object();
     }
+    json.end_array().key("articles").begin_array();
+    for (const v1::KbArticle& a : d.articles()) {
+      json.begin_object().field("id", a.id()).field("title", a.title()).end_object();
+    }
     json.end_array().end_object();
     return json.str() + "\n";
   }
@@ -218,6 +222,59 @@ Result<std::string> ticket_command(const TicketArgs& args) {
     out += "\n--- " + m.author() + ", " + when(m.at_ms()) + "\n" + m.body() + "\n";
   }
   if (!d.solution().empty()) out += "\nSolution: " + d.solution() + "\n";
+  if (d.articles_size() > 0) {
+    out += "\nArticles that may help (read one with: helpline-agent kb ID):\n";
+    for (const v1::KbArticle& a : d.articles()) out += "  " + a.id() + "  " + a.title() + "\n";
+  }
+  return out;
+}
+
+Result<std::string> kb_command(const KbArgs& args) {
+  v1::LocalRequest request;
+  v1::DeviceKbRequest* kb = request.mutable_kb();
+  for (const std::string& id : args.ids) kb->add_ids(id);
+  kb->set_query(args.search);
+  if (args.ids.empty() && args.search.empty()) {
+    return fail("bad_value", "give article ids (e.g. KB-0042) or --search WORDS");
+  }
+  auto response = ask(args.socket, request);
+  if (!response) return fail(response.error());
+  const auto& articles = response->kb().articles();
+  if (args.json) {
+    JsonWriter json;
+    json.begin_array();
+    for (const v1::KbArticle& a : articles) {
+      json.begin_object()
+          .field("id", a.id())
+          .field("title", a.title())
+          .field("category", a.category())
+          .field("updated_at", when(a.updated_at_ms()))
+          .field("body", a.body())
+          .key("actions")
+          .begin_array();
+      for (const std::string& action : a.actions()) json.value(action);
+      json.end_array().end_object();
+    }
+    json.end_array();
+    return json.str() + "\n";
+  }
+  if (articles.empty()) {
+    return std::string(args.search.empty() ? "No such article is available to you.\n"
+                                           : "No article matches.\n");
+  }
+  std::string out;
+  for (const v1::KbArticle& a : articles) {
+    if (!out.empty()) out += "\n";
+    out += a.id() + "  " + a.title() + "\n";
+    // A search lists; asking for ids reads.
+    if (args.search.empty()) {
+      out += "\n" + a.body() + (a.body().empty() || a.body().back() == '\n' ? "" : "\n");
+      for (const std::string& action : a.actions()) {
+        out += "Fix it yourself, if it is offered: helpline-agent fix " + action + "\n";
+      }
+    }
+  }
+  if (!args.search.empty()) out += "Read one with: helpline-agent kb ID\n";
   return out;
 }
 

@@ -112,6 +112,12 @@ void LocalDesk::handle(const Peer& peer, v1::LocalRequest request, Respond respo
       ask_relay(std::move(ask), std::move(respond));
       return;
     }
+    case v1::LocalRequest::kKb: {
+      v1::Request ask;
+      *ask.mutable_kb() = request.kb();
+      ask_relay(std::move(ask), std::move(respond));
+      return;
+    }
     case v1::LocalRequest::kSendBundle:
       send_bundle(peer, request.send_bundle(), std::move(respond));
       return;
@@ -302,6 +308,7 @@ void LocalDesk::ask_relay(v1::Request request, Respond respond) {
     v1::LocalResponse response;
     if (answer->has_tickets()) *response.mutable_tickets() = answer->tickets();
     if (answer->has_ticket()) *response.mutable_detail() = answer->ticket();
+    if (answer->has_kb()) *response.mutable_kb() = answer->kb();
     respond(std::move(response));
   });
   if (!sent) respond(refusal(sent.error().code, sent.error().message));

@@ -1,6 +1,6 @@
 #include "server/api/api_server.h"
 
-#include "server/net/listen.h"
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,7 +11,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
-#include <spdlog/spdlog.h>
+#include <limits>
+
+#include "server/net/listen.h"
 
 namespace helpline::relay::api {
 
@@ -25,6 +27,7 @@ namespace {
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 constexpr std::chrono::seconds kIdleTimeout{60};
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+constexpr std::uint64_t kDrainLimit = 8u << 20;
 
 [[nodiscard]] std::string remote_of(const tcp::socket& socket) {
   boost::system::error_code ec;
@@ -94,17 +97,41 @@ asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
   while (!stopping_) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
-    parser.body_limit(max_body_);
     beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    // The header first: an upload route allows a larger body than the rest.
+    // Beast checks a Content-Length against body_limit while it parses the
+    // header, so the limit is applied here by hand and set for chunked
+    // bodies; a body declared too large is read and dropped (up to
+    // kDrainLimit) so the client reads the 413 rather than a reset.
+    std::uint64_t body_limit = max_body_;
+    bool declared_too_large = false;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      const auto& head = parser.get();
+      std::string_view target(head.target().data(), head.target().size());
+      body_limit = router_.body_limit(head.method(), target.substr(0, target.find('?')), max_body_);
+      const auto declared = parser.content_length();
+      declared_too_large = declared && *declared > body_limit;
+      if (!declared_too_large) {
+        parser.body_limit(body_limit);
+      } else if (*declared <= kDrainLimit) {
+        parser.body_limit(*declared);
+      }
+      if (!declared_too_large || *declared <= kDrainLimit) {
+        co_await http::async_read(stream, buffer, parser,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
     ApiResponse response;
     bool keep_alive = false;
     unsigned version = 11;
     if (ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated) break;
-    if (ec == http::error::body_limit) {
-      response = error_response(413, "body_too_large",
-                                "request body is larger than " + std::to_string(max_body_) +
-                                    " bytes");
+    if (ec == http::error::body_limit || (!ec && declared_too_large)) {
+      response =
+          error_response(413, "body_too_large",
+                         "request body is larger than " + std::to_string(body_limit) + " bytes");
     } else if (ec) {
       if (ec != beast::error::timeout && ec != asio::error::operation_aborted) {
         spdlog::debug("API client {}: {}", remote, ec.message());
@@ -123,6 +150,9 @@ asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
       request.bearer = bearer_of(message);
       if (auto key = message.find("Idempotency-Key"); key != message.end()) {
         request.idempotency_key = std::string(key->value());
+      }
+      if (auto type = message.find(http::field::content_type); type != message.end()) {
+        request.content_type = std::string(type->value());
       }
       request.remote = remote;
       auto query = parse_query(question == std::string_view::npos ? std::string_view()
@@ -153,6 +183,7 @@ asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
     reply.set(http::field::server, "helpline-relay/" HELPLINE_VERSION);
     reply.set(http::field::content_type, response.content_type);
     reply.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : response.headers) reply.set(name, value);
     reply.keep_alive(keep_alive);
     reply.body() = std::move(response.body);
     reply.prepare_payload();

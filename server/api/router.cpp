@@ -114,7 +114,9 @@ namespace {
   for (std::size_t i = 0; i < path.size(); ++i) {
     const auto& want = pattern[i];
     if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-      params[want.substr(1, want.size() - 2)] = path[i];
+      // A parameter may carry percent-encoded characters (":" in "helpline:printing").
+      auto decoded = url_decode(path[i]);
+      params[want.substr(1, want.size() - 2)] = decoded ? *decoded : path[i];
     } else if (want != path[i]) {
       return false;
     }
@@ -129,23 +131,47 @@ void Router::add(http::verb method, std::string pattern, std::optional<Role> min
   routes_.push_back(Route{method, split_path(pattern), min_role, std::move(handler)});
 }
 
-boost::asio::awaitable<ApiResponse> Router::dispatch(ApiRequest& request) {
-  auto segments = split_path(request.path);
-  bool path_matched = false;
-  for (auto& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
-    std::map<std::string, std::string> params;
-    if (!match_segments(route.segments, segments, params)) continue;
-    path_matched = true;
-    if (route.method != request.method) continue;
-    request.params = std::move(params);
-    if (route.min_role) {
-      if (auto refused = authenticate(request, *route.min_role)) co_return std::move(*refused);
-    }
-    co_return co_await route.handler(request);
+void Router::add_upload(http::verb method, std::string pattern, Role min_role,
+                        std::uint64_t max_body, Handler handler) {
+  routes_.push_back(Route{method, split_path(pattern), min_role, std::move(handler), max_body});
+}
+
+const Router::Route* Router::match(http::verb method, std::string_view path,
+                                   std::map<std::string, std::string>* params,
+                                   bool* path_matched) const {
+  auto segments = split_path(path);
+  for (const auto& route : routes_) {
+    std::map<std::string, std::string> found;
+    if (!match_segments(route.segments, segments, found)) continue;
+    if (path_matched != nullptr) *path_matched = true;
+    if (route.method != method) continue;
+    if (params != nullptr) *params = std::move(found);
+    return &route;
   }
-  if (path_matched) co_return error_response(405, "method_not_allowed", "method not allowed here");
-  co_return error_response(404, "not_found", "no such API path: " + request.path);
+  return nullptr;
+}
+
+std::uint64_t Router::body_limit(http::verb method, std::string_view path,
+                                 std::uint64_t fallback) const {
+  const Route* route = match(method, path, nullptr, nullptr);
+  return route != nullptr && route->max_body != 0 ? route->max_body : fallback;
+}
+
+boost::asio::awaitable<ApiResponse> Router::dispatch(ApiRequest& request) {
+  bool path_matched = false;
+  std::map<std::string, std::string> params;
+  const Route* route = match(request.method, request.path, &params, &path_matched);
+  if (route == nullptr) {
+    if (path_matched) {
+      co_return error_response(405, "method_not_allowed", "method not allowed here");
+    }
+    co_return error_response(404, "not_found", "no such API path: " + request.path);
+  }
+  request.params = std::move(params);
+  if (route->min_role) {
+    if (auto refused = authenticate(request, *route->min_role)) co_return std::move(*refused);
+  }
+  co_return co_await route->handler(request);
 }
 
 std::optional<ApiResponse> Router::authenticate(ApiRequest& request, Role min_role) {
@@ -176,7 +202,6 @@ void Router::add_websocket(std::string pattern, Role min_role, UpgradeCheck chec
 Router::Upgrade Router::match_websocket(ApiRequest& request) {
   auto segments = split_path(request.path);
   for (auto& route : websocket_routes_) {
-    if (route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
     if (!match_segments(route.segments, segments, params)) continue;
     if (request.method != boost::beast::http::verb::get) {

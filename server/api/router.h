@@ -5,14 +5,16 @@
 // Thread: the relay's io_context thread.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/beast/http/verb.hpp>
 #include <google/protobuf/message.h>
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/core/result.h"
@@ -29,6 +31,7 @@ struct ApiRequest {
   std::string body;
   std::string bearer;                            // the Authorization token, if any
   std::string idempotency_key;                   // the Idempotency-Key header, if any
+  std::string content_type;                      // the Content-Type header, if any
   std::string remote;
   std::optional<User> user;                      // set once authenticated
 };
@@ -37,6 +40,7 @@ struct ApiResponse {
   unsigned status = 200;
   std::string body;                              // JSON unless content_type says otherwise
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers{};  // more, e.g. Content-Disposition
 };
 
 // Helpers every handler uses.
@@ -66,6 +70,15 @@ class Router {
   // `min_role` empty: the route needs no login (health, login).
   void add(boost::beast::http::verb method, std::string pattern, std::optional<Role> min_role,
            Handler handler);
+  // A route with a body limit of its own (an upload): `max_body` bytes
+  // instead of api.max_body.
+  void add_upload(boost::beast::http::verb method, std::string pattern, Role min_role,
+                  std::uint64_t max_body, Handler handler);
+
+  // The body limit for a request, known from its header: the route's own
+  // (add_upload) or `fallback`.
+  [[nodiscard]] std::uint64_t body_limit(boost::beast::http::verb method, std::string_view path,
+                                         std::uint64_t fallback) const;
 
   [[nodiscard]] boost::asio::awaitable<ApiResponse> dispatch(ApiRequest& request);
 
@@ -87,6 +100,7 @@ class Router {
     std::vector<std::string> segments;
     std::optional<Role> min_role;
     Handler handler;
+    std::uint64_t max_body = 0;  // 0: the server's api.max_body
   };
 
   struct WebSocketRoute {
@@ -97,6 +111,11 @@ class Router {
   };
   // Sets request.user, or returns the 401/403 to send.
   [[nodiscard]] std::optional<ApiResponse> authenticate(ApiRequest& request, Role min_role);
+  // The route `path` matches with `method`, its path parameters in `params`
+  // (decoded); null when none does. `path_matched`: some route has the path.
+  [[nodiscard]] const Route* match(boost::beast::http::verb method, std::string_view path,
+                                   std::map<std::string, std::string>* params,
+                                   bool* path_matched) const;
 
   Store& store_;
   std::vector<Route> routes_;

@@ -9,6 +9,7 @@
 #include "server/helpdesk/helpdesk_service.h"
 #include "server/store/store.h"
 #include "server/tunnel/tunnel.h"
+#include "server/webhooks/webhooks.h"
 
 namespace helpline::relay::sessions {
 class SessionService;
@@ -26,6 +27,7 @@ struct ApiContext {
   const RelayConfig& config;
   blobs::BlobStore& blobs;  // bundles received from agents
   helpdesk::HelpdeskService& helpdesk;  // tickets
+  webhooks::WebhookService& webhooks;   // ticket events to other systems
   sessions::SessionService* sessions = nullptr;  // remote sessions; null: unavailable
   audit::AuditLog* audit = nullptr;              // the audit log; null: unavailable
 };
@@ -39,6 +41,9 @@ void register_ticket_routes(Router& router, ApiContext& context);    // helpdesk
 void register_stats_routes(Router& router, ApiContext& context);     // helpdesk statistics
 void register_action_routes(Router& router, ApiContext& context);    // action catalog, actions
 void register_remote_session_routes(Router& router, ApiContext& context);  // sessions, audit
+void register_ticket_attachment_routes(Router& router, ApiContext& context);  // files, KB links
+void register_kb_routes(Router& router, ApiContext& context);                 // knowledge base
+void register_webhook_routes(Router& router, ApiContext& context);            // webhooks (admin)
 
 inline void register_all_routes(Router& router, ApiContext& context) {
   register_session_routes(router, context);
@@ -50,7 +55,15 @@ inline void register_all_routes(Router& router, ApiContext& context) {
   register_stats_routes(router, context);
   register_action_routes(router, context);
   register_remote_session_routes(router, context);
+  register_ticket_attachment_routes(router, context);
+  register_kb_routes(router, context);
+  register_webhook_routes(router, context);
 }
+
+// The JSON body of a webhook delivery (api.proto WebhookEvent): the event
+// with the ticket as the API shows it at the event's time.
+[[nodiscard]] std::string webhook_payload(const helpdesk::TicketEvent& event,
+                                          std::string_view event_id);
 
 // A name for a user or group: 1..64 of [A-Za-z0-9._-]. Returns why not, or "".
 [[nodiscard]] std::string check_name(std::string_view what, std::string_view name);

@@ -1,5 +1,8 @@
 #include "server/api/ticket_json.h"
 
+#include "server/api/json_codec.h"
+#include "server/api/routes.h"
+
 namespace helpline::relay::api {
 namespace {
 
@@ -80,6 +83,19 @@ void fill_ticket_view(const helpdesk::TicketView& view, v1::api::Ticket& out) {
     item->set_ref(a.ref);
     item->set_added_at(format_rfc3339(a.added_at));
     item->set_added_by(a.added_by);
+    item->set_name(a.name);
+    item->set_size(a.size);
+    item->set_content_type(a.content_type);
+  }
+  for (const KbSuggestion& k : view.articles) {
+    auto* item = out.add_kb_articles();
+    item->set_id(k.article.id);
+    item->set_title(k.article.title);
+    item->set_category(k.article.category);
+    item->set_audience(kb::to_string(k.article.audience));
+    item->set_reason(k.reason);
+    item->set_linked_at(format_rfc3339(k.linked_at));
+    item->set_linked_by(k.linked_by);
   }
   for (const TicketMessage& m : view.messages) {
     auto* item = out.add_messages();
@@ -98,6 +114,19 @@ void fill_ticket_view(const helpdesk::TicketView& view, v1::api::Ticket& out) {
     item->set_at(format_rfc3339(h.at));
     item->set_reason(h.reason);
   }
+}
+
+std::string webhook_payload(const helpdesk::TicketEvent& event, std::string_view event_id) {
+  v1::api::WebhookEvent out;
+  out.set_event_id(std::string(event_id));
+  out.set_event(event.kind == "ping" ? std::string("ping") : "ticket." + event.kind);
+  out.set_at(format_rfc3339(event.at));
+  out.set_detail(event.detail);
+  out.set_previous(event.previous);
+  out.set_actor(event.actor);
+  out.set_reason(event.reason);
+  if (event.ticket.id != 0) fill_ticket(event.ticket, event.at, *out.mutable_ticket());
+  return to_json(out);
 }
 
 }  // namespace helpline::relay::api

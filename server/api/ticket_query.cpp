@@ -9,17 +9,6 @@ namespace {
 
 namespace t = tickets;
 
-[[nodiscard]] Result<long long> number(const std::string& name, const std::string& text,
-                                       long long min, long long max) {
-  long long value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return fail("bad_value", name + ": expected a number from " + std::to_string(min) + " to " +
-                                 std::to_string(max));
-  }
-  return value;
-}
-
 [[nodiscard]] Result<std::vector<t::Status>> statuses(const std::string& text) {
   if (text == "open" || text.empty()) return std::vector<t::Status>{};
   if (text == "all") return std::vector<t::Status>(t::kAllStatuses.begin(), t::kAllStatuses.end());
@@ -38,6 +27,17 @@ namespace t = tickets;
 
 }  // namespace
 
+Result<long long> parse_number(const std::string& name, const std::string& text, long long min,
+                               long long max) {
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return fail("bad_value", name + ": expected a number from " + std::to_string(min) + " to " +
+                                 std::to_string(max));
+  }
+  return value;
+}
+
 Result<TicketQuery> parse_ticket_query(const std::map<std::string, std::string>& query) {
   TicketQuery q;
   for (const auto& [name, value] : query) {
@@ -46,7 +46,7 @@ Result<TicketQuery> parse_ticket_query(const std::map<std::string, std::string>&
       if (!list) return fail(list.error());
       q.statuses = std::move(*list);
     } else if (name == "priority") {
-      auto p = number(name, value, 1, 6);
+      auto p = parse_number(name, value, 1, 6);
       if (!p) return fail(p.error());
       q.priority = static_cast<t::Priority>(*p);
     } else if (name == "assignee") {
@@ -59,7 +59,7 @@ Result<TicketQuery> parse_ticket_query(const std::map<std::string, std::string>&
       }
       q.breaching = value == "true" || value == "1";
     } else if (name == "limit") {
-      auto limit = number(name, value, 1, static_cast<long long>(TicketQuery::kMaxLimit));
+      auto limit = parse_number(name, value, 1, static_cast<long long>(TicketQuery::kMaxLimit));
       if (!limit) return fail(limit.error());
       q.limit = static_cast<std::size_t>(*limit);
     } else if (name == "cursor") {

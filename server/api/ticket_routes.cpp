@@ -28,12 +28,28 @@ constexpr std::size_t kMaxIdempotencyKey = 200;
   if (colon == std::string::npos || colon == 0 || colon > 64) return {};
   std::string field = message.substr(0, colon);
   for (char c : field) {
-    if (!((c >= 'a' && c <= 'z') || c == '_' || c == '.' || (c >= '0' && c <= '9'))) return {};
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '-' ||
+          c == '[' || c == ']' || (c >= '0' && c <= '9'))) {
+      return {};
+    }
   }
   return field == "requester.device_id" ? "device_id" : field;
 }
 
 }  // namespace
+
+Result<std::int64_t> ticket_id_param(const ApiRequest& request) {
+  auto it = request.params.find("id");
+  auto id = t::parse_display_id(it == request.params.end() ? "" : it->second);
+  if (!id) return fail("bad_value", "id: a ticket id is HL-<number> or a positive number");
+  return *id;
+}
+
+ApiResponse ticket_response(const ApiContext& ctx, const t::Ticket& ticket, unsigned status) {
+  v1::api::Ticket out;
+  fill_ticket(ticket, ctx.helpdesk.now(), out);
+  return json_response(out, status);
+}
 
 ApiResponse ticket_error(const Error& error) {
   const std::string& code = error.code;
@@ -56,32 +72,7 @@ ApiResponse ticket_error(const Error& error) {
 namespace {
 
 [[nodiscard]] Result<std::int64_t> ticket_id(const ApiRequest& request) {
-  auto it = request.params.find("id");
-  auto id = t::parse_display_id(it == request.params.end() ? "" : it->second);
-  if (!id) return fail("bad_value", "id: a ticket id is HL-<number> or a positive number");
-  return *id;
-}
-
-[[nodiscard]] ApiResponse ticket_response(ApiContext& ctx, const t::Ticket& ticket,
-                                          unsigned status = 200) {
-  v1::api::Ticket out;
-  fill_ticket(ticket, ctx.helpdesk.now(), out);
-  return json_response(out, status);
-}
-
-// Parses the body into Body, resolves the ticket id and the caller's actor,
-// runs `act`, and answers the ticket as changed.
-template <class Body, class Act>
-ApiResponse act_on_ticket(ApiContext& ctx, ApiRequest& request, Act act) {
-  Body body;
-  if (auto bad = parse_body(request, body)) return *bad;
-  auto id = ticket_id(request);
-  if (!id) return ticket_error(id.error());
-  auto actor = helpdesk::actor_for(*request.user);
-  if (!actor) return ticket_error(actor.error());
-  Result<t::Ticket> changed = act(*id, body, *actor);
-  if (!changed) return ticket_error(changed.error());
-  return ticket_response(ctx, *changed);
+  return ticket_id_param(request);
 }
 
 [[nodiscard]] Result<t::NewTicket> new_ticket(const v1::api::CreateTicketRequest& body,
@@ -218,6 +209,55 @@ asio::awaitable<ApiResponse> escalate(ApiContext& ctx, ApiRequest& request) {
       });
 }
 
+asio::awaitable<ApiResponse> classify(ApiContext& ctx, ApiRequest& request) {
+  co_return act_on_ticket<v1::api::ReclassifyTicketRequest>(
+      ctx, request,
+      [&](std::int64_t id, const v1::api::ReclassifyTicketRequest& body,
+          const t::Actor& a) -> Result<t::Ticket> {
+        t::Reclassification change;
+        if (body.impact() != 0) {
+          auto impact = t::impact_from_int(body.impact());
+          if (!impact)
+            return fail("bad_value", "impact: impact must be 1 (very low) to 5 (very high)");
+          change.impact = *impact;
+        }
+        if (body.urgency() != 0) {
+          auto urgency = t::urgency_from_int(body.urgency());
+          if (!urgency)
+            return fail("bad_value", "urgency: urgency must be 1 (very low) to 5 (very high)");
+          change.urgency = *urgency;
+        }
+        if (!body.category().empty()) change.category = body.category();
+        if (!body.type().empty()) {
+          auto type = t::parse_type(body.type());
+          if (!type) return fail(type.error());
+          change.type = *type;
+        }
+        if (!change.impact && !change.urgency && !change.category && !change.type) {
+          return fail("bad_value", "nothing to change; give impact, urgency, category or type");
+        }
+        return ctx.helpdesk.reclassify(id, change, a);
+      });
+}
+
+asio::awaitable<ApiResponse> priority(ApiContext& ctx, ApiRequest& request) {
+  co_return act_on_ticket<v1::api::TicketPriorityRequest>(
+      ctx, request,
+      [&](std::int64_t id, const v1::api::TicketPriorityRequest& body,
+          const t::Actor& a) -> Result<t::Ticket> {
+        std::optional<t::Priority> value;
+        if (body.priority() != "matrix") {
+          const std::string& text = body.priority();
+          if (text.size() != 1 || text[0] < '1' || text[0] > '6') {
+            return fail("bad_value",
+                        "priority: 1..6 (6 is major), or matrix to follow impact x urgency again");
+          }
+          value = static_cast<t::Priority>(text[0] - '0');
+        }
+        return ctx.helpdesk.set_priority(id, value, body.reason(), a);
+      });
+}
+
 asio::awaitable<ApiResponse> reply(ApiContext& ctx, ApiRequest& request, bool internal) {
   co_return act_on_ticket<v1::api::TicketReplyRequest>(
       ctx, request,
@@ -245,6 +285,10 @@ void register_ticket_routes(Router& router, ApiContext& ctx) {
              [&ctx](ApiRequest& request) { return reply(ctx, request, false); });
   router.add(verb::post, "/api/v1/tickets/{id}/note", Role::kTechnician1,
              [&ctx](ApiRequest& request) { return reply(ctx, request, true); });
+  router.add(verb::post, "/api/v1/tickets/{id}/classify", Role::kTechnician1,
+             [&ctx](ApiRequest& request) { return classify(ctx, request); });
+  router.add(verb::post, "/api/v1/tickets/{id}/priority", Role::kTechnician1,
+             [&ctx](ApiRequest& request) { return priority(ctx, request); });
   for (auto [path, to] : {std::pair{"/api/v1/tickets/{id}/resolve", t::Status::kResolved},
                           std::pair{"/api/v1/tickets/{id}/close", t::Status::kClosed},
                           std::pair{"/api/v1/tickets/{id}/reopen", t::Status::kInProgress}}) {

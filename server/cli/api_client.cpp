@@ -37,8 +37,32 @@ Result<Url> parse_url(std::string_view url) {
   return Url{parsed->host, std::to_string(parsed->port)};
 }
 
+std::string url_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4U]);
+      out.push_back(kHex[byte & 0x0fU]);
+    }
+  }
+  return out;
+}
+
+void add_query(std::string& query, std::string_view name, std::string_view value) {
+  query += query.empty() ? "?" : "&";
+  query += name;
+  query += "=" + url_encode(value);
+}
+
 Result<HttpReply> ApiClient::call(std::string_view method, std::string_view path,
-                                  std::string_view body, std::chrono::seconds timeout) {
+                                  std::string_view body, std::chrono::seconds timeout,
+                                  std::string_view content_type) {
   tls::ClientConfig trust;
   trust.ca_pin = ca_pin_;
   auto ctx = tls::make_client_context(trust);
@@ -73,7 +97,7 @@ Result<HttpReply> ApiClient::call(std::string_view method, std::string_view path
   request.set(http::field::accept, "application/json");
   if (!token_.empty()) request.set(http::field::authorization, "Bearer " + token_);
   if (!body.empty()) {
-    request.set(http::field::content_type, "application/json");
+    request.set(http::field::content_type, content_type);
     request.body() = std::string(body);
   }
   request.keep_alive(false);

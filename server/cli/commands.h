@@ -39,7 +39,8 @@ inline constexpr std::chrono::seconds kCallTimeout{60};
 // relay's JSON error message.
 [[nodiscard]] Result<std::string> call_api(ApiClient& client, std::string_view method,
                                            std::string_view path, std::string_view body = {},
-                                           std::chrono::seconds timeout = kCallTimeout);
+                                           std::chrono::seconds timeout = kCallTimeout,
+                                           std::string_view content_type = "application/json");
 
 int cmd_login(const std::string& url, const std::string& ca_pin, const std::string& user,
               const Output& out);
@@ -93,6 +94,11 @@ std::function<std::optional<int>()> add_action_commands(CLI::App& app, Output& o
 // audit log. Returns the function that runs the one chosen, or nullopt.
 std::function<std::optional<int>()> add_session_commands(CLI::App& app, CLI::App& admin,
                                                          Output& out);
+// `helpline kb ...` (kb_commands.cpp): the knowledge base; `helpline
+// webhook ...` (webhook_commands.cpp): where ticket events go (admin). Like
+// add_action_commands.
+std::function<std::optional<int>()> add_kb_commands(CLI::App& app, Output& out);
+std::function<std::optional<int>()> add_webhook_commands(CLI::App& app, Output& out);
 
 // `helpline diag ...` (diag_commands.cpp): remote diagnostics.
 struct DiagCollectArgs {

@@ -114,6 +114,8 @@ int main(int argc, char** argv) {
   auto ticket_commands = add_ticket_commands(app, out);
   auto run_action_command = add_action_commands(app, out);
   auto run_session_command = add_session_commands(app, *admin, out);
+  auto run_kb_command = add_kb_commands(app, out);
+  auto run_webhook_command = add_webhook_commands(app, out);
 
   try {
     app.parse(argc, argv);
@@ -144,6 +146,8 @@ int main(int argc, char** argv) {
     if (auto rc = run_catalog_command()) return *rc;
     if (auto rc = run_action_command()) return *rc;
     if (auto rc = run_session_command()) return *rc;
+    if (auto rc = run_kb_command()) return *rc;
+    if (auto rc = run_webhook_command()) return *rc;
   } catch (const std::exception& e) {
     return report_failure(e.what());
   }

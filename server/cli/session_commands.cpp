@@ -62,8 +62,9 @@ Result<ApiClient> logged_in_client() {
 }
 
 Result<std::string> call_api(ApiClient& client, std::string_view method, std::string_view path,
-                             std::string_view body, std::chrono::seconds timeout) {
-  auto reply = client.call(method, path, body, timeout);
+                             std::string_view body, std::chrono::seconds timeout,
+                             std::string_view content_type) {
+  auto reply = client.call(method, path, body, timeout, content_type);
   if (!reply) return fail(reply.error());
   if (reply->status >= 200 && reply->status < 300) return std::move(reply->body);
   v1::api::ErrorBody error;

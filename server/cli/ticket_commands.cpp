@@ -4,10 +4,12 @@
 #include "server/cli/ticket_commands.h"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "common/core/files.h"
 #include "helpline/v1/api.pb.h"
 #include "server/api/json_codec.h"
 #include "server/cli/api_fetch.h"
@@ -42,6 +44,15 @@ struct TicketCommands {
   CLI::App* resolve = nullptr;
   CLI::App* close = nullptr;
   CLI::App* reopen = nullptr;
+  CLI::App* classify = nullptr;
+  unsigned new_impact = 0, new_urgency = 0;
+  std::string new_category, new_type;
+  CLI::App* priority_cmd = nullptr;
+  std::string new_priority;
+  CLI::App* attach = nullptr;
+  std::string file, file_name, media_type;
+  CLI::App* attachment = nullptr;
+  std::string ref, out_file;
   // stats
   CLI::App* stats = nullptr;
   std::string from, to;
@@ -49,25 +60,6 @@ struct TicketCommands {
 };
 
 namespace {
-
-// Query strings and path segments carry user text: percent-encode all but
-// unreserved characters.
-[[nodiscard]] std::string url_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4U]);
-      out.push_back(kHex[byte & 0x0fU]);
-    }
-  }
-  return out;
-}
 
 [[nodiscard]] std::string ticket_path(const std::string& id, std::string_view action = {}) {
   std::string path = "/api/v1/tickets/" + url_encode(id);
@@ -77,16 +69,13 @@ namespace {
 
 int list_tickets(const TicketCommands& c, const Output& out) {
   std::string query;
-  auto add = [&query](const char* name, const std::string& value) {
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
-  };
-  if (!c.status.empty()) add("status", c.status);
-  if (c.priority != 0) add("priority", std::to_string(c.priority));
-  if (c.list->get_option("--assignee")->count() > 0) add("assignee", c.assignee);
-  if (!c.device.empty()) add("device", c.device);
-  if (c.breaching) add("breaching", "true");
-  if (c.limit != 0) add("limit", std::to_string(c.limit));
-  if (!c.cursor.empty()) add("cursor", c.cursor);
+  if (!c.status.empty()) add_query(query, "status", c.status);
+  if (c.priority != 0) add_query(query, "priority", std::to_string(c.priority));
+  if (c.list->get_option("--assignee")->count() > 0) add_query(query, "assignee", c.assignee);
+  if (!c.device.empty()) add_query(query, "device", c.device);
+  if (c.breaching) add_query(query, "breaching", "true");
+  if (c.limit != 0) add_query(query, "limit", std::to_string(c.limit));
+  if (!c.cursor.empty()) add_query(query, "cursor", c.cursor);
   v1::api::TicketList list;
   if (int rc = fetch("GET", "/api/v1/tickets" + query, list); rc != 0) return rc;
   if (out.json) {
@@ -105,7 +94,8 @@ int post_action(const std::string& id, std::string_view action,
   if (out.json) {
     std::cout << to_json(ticket) << "\n";
   } else {
-    std::cout << ticket.display_id() << " " << done << " (status " << ticket.status() << ", level "
+    std::cout << ticket.display_id() << " " << done << " (status " << ticket.status()
+              << ", priority " << ticket.priority() << " " << ticket.priority_name() << ", level "
               << ticket.level()
               << (ticket.assignee().empty() ? "" : ", assignee " + ticket.assignee()) << ").\n";
   }
@@ -143,12 +133,9 @@ int show_ticket(const TicketCommands& c, const Output& out) {
 
 int ticket_stats(const TicketCommands& c, const Output& out) {
   std::string query;
-  auto add = [&query](const char* name, const std::string& value) {
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
-  };
-  if (!c.from.empty()) add("from", c.from);
-  if (!c.to.empty()) add("to", c.to);
-  if (c.top != 0) add("top", std::to_string(c.top));
+  if (!c.from.empty()) add_query(query, "from", c.from);
+  if (!c.to.empty()) add_query(query, "to", c.to);
+  if (c.top != 0) add_query(query, "top", std::to_string(c.top));
   v1::api::TicketStats stats;
   if (int rc = fetch("GET", "/api/v1/stats/tickets" + query, stats); rc != 0) return rc;
   if (out.json) {
@@ -156,6 +143,65 @@ int ticket_stats(const TicketCommands& c, const Output& out) {
   } else {
     print_stats(stats);
   }
+  return 0;
+}
+
+// Media types of common file name endings; the relay stores what it is told.
+[[nodiscard]] std::string guess_media_type(const std::string& name) {
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {".png", "image/png"},       {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},     {".gif", "image/gif"},
+      {".webp", "image/webp"},     {".pdf", "application/pdf"},
+      {".txt", "text/plain"},      {".log", "text/plain"},
+      {".csv", "text/csv"},        {".json", "application/json"},
+      {".xml", "application/xml"}, {".zip", "application/zip"},
+      {".gz", "application/gzip"}, {".cast", "application/x-asciicast"}};
+  for (const auto& [suffix, type] : kTypes) {
+    const std::string_view end(suffix);
+    if (name.size() >= end.size() && name.compare(name.size() - end.size(), end.size(), end) == 0) {
+      return type;
+    }
+  }
+  return "application/octet-stream";
+}
+
+int attach_file(const TicketCommands& c, const Output& out) {
+  // The relay enforces its own limit (helpdesk.max_attachment); this one
+  // only keeps the CLI from reading a huge file for nothing.
+  auto content = files::read(c.file, 256u << 20);
+  if (!content) return report_failure(content.error());
+  const std::string name =
+      c.file_name.empty() ? std::filesystem::path(c.file).filename().string() : c.file_name;
+  const std::string type = c.media_type.empty() ? guess_media_type(name) : c.media_type;
+  auto client = logged_in_client();
+  if (!client) return report_failure(client.error());
+  auto reply =
+      call_api(*client, "POST", ticket_path(c.id, "attachments") + "?name=" + url_encode(name),
+               *content, std::chrono::seconds(300), type);
+  if (!reply) return report_failure(reply.error());
+  v1::api::TicketAttachment attached;
+  if (auto parsed = relay::api::parse_json(*reply, attached); !parsed) {
+    return report_failure("unexpected answer from the relay: " + parsed.error().message);
+  }
+  if (out.json) {
+    std::cout << to_json(attached) << "\n";
+  } else {
+    std::cout << attached.name() << " (" << attached.size() << " bytes, " << attached.content_type()
+              << ") attached to " << c.id << " as " << attached.ref() << ".\n";
+  }
+  return 0;
+}
+
+int download_attachment(const TicketCommands& c) {
+  auto client = logged_in_client();
+  if (!client) return report_failure(client.error());
+  auto reply = call_api(*client, "GET", ticket_path(c.id, "attachments") + "/" + url_encode(c.ref),
+                        {}, std::chrono::seconds(300));
+  if (!reply) return report_failure(reply.error());
+  if (auto written = files::write_atomic(c.out_file, *reply, 0600); !written) {
+    return report_failure(written.error());
+  }
+  std::cerr << "Wrote " << reply->size() << " bytes to " << c.out_file << ".\n";
   return 0;
 }
 
@@ -271,6 +317,31 @@ std::unique_ptr<TicketCommands, void (*)(TicketCommands*)> add_ticket_commands(C
   add_id(c.reopen, c);
   c.reopen->add_option("--reason", c.reason, "Why");
 
+  c.classify = ticket->add_subcommand("classify", "Change impact, urgency, category or type");
+  add_id(c.classify, c);
+  c.classify->add_option("--impact", c.new_impact, "1 (very low) .. 5 (very high)")
+      ->check(CLI::Range(1u, 5u));
+  c.classify->add_option("--urgency", c.new_urgency, "1 (very low) .. 5 (very high)")
+      ->check(CLI::Range(1u, 5u));
+  c.classify->add_option("--category", c.new_category, "hardware, software, network, ...");
+  c.classify->add_option("--type", c.new_type, "incident, request, problem");
+  c.priority_cmd = ticket->add_subcommand(
+      "priority", "Set the priority by hand (6 = major), or back to the matrix");
+  add_id(c.priority_cmd, c);
+  c.priority_cmd->add_option("PRIORITY", c.new_priority, "1..6, or matrix")->required();
+  c.priority_cmd->add_option("--reason", c.reason, "Why (required when setting it)");
+  c.attach = ticket->add_subcommand("attach", "Attach a file (screenshot, log, document)");
+  add_id(c.attach, c);
+  c.attach->add_option("FILE", c.file, "The file")->required()->check(CLI::ExistingFile);
+  c.attach->add_option("--name", c.file_name, "Name to show (default: the file's name)");
+  c.attach->add_option("--type", c.media_type, "Media type (default: from the name)");
+  c.attach->add_flag("--json", out.json, "Print JSON");
+  c.attachment = ticket->add_subcommand("attachment", "Download an attachment of a ticket");
+  add_id(c.attachment, c);
+  c.attachment->add_option("REF", c.ref, "The attachment's ref (sha256:...), from ticket show")
+      ->required();
+  c.attachment->add_option("--out", c.out_file, "File to write (0600)")->required();
+
   c.stats = app.add_subcommand("stats", "Helpdesk statistics over a period");
   c.stats->add_option("--from", c.from, "Tickets created from this time (RFC 3339)");
   c.stats->add_option("--to", c.to, "... until before this time (RFC 3339)");
@@ -278,8 +349,8 @@ std::unique_ptr<TicketCommands, void (*)(TicketCommands*)> add_ticket_commands(C
       ->check(CLI::Range(1u, 100u));
   c.stats->add_flag("--json", out.json, "Print JSON");
 
-  for (auto* command :
-       {c.assign, c.set_status, c.escalate, c.reply, c.note, c.resolve, c.close, c.reopen}) {
+  for (auto* command : {c.assign, c.set_status, c.escalate, c.reply, c.note, c.resolve, c.close,
+                        c.reopen, c.classify, c.priority_cmd}) {
     command->add_flag("--json", out.json, "Print JSON");
   }
   return owned;
@@ -290,6 +361,22 @@ std::optional<int> run_ticket_commands(const TicketCommands& c, const Output& ou
   if (*c.stats) return ticket_stats(c, out);
   if (*c.create) return create_ticket(c, out);
   if (*c.show) return show_ticket(c, out);
+  if (*c.attach) return attach_file(c, out);
+  if (*c.attachment) return download_attachment(c);
+  if (*c.classify) {
+    v1::api::ReclassifyTicketRequest body;
+    body.set_impact(c.new_impact);
+    body.set_urgency(c.new_urgency);
+    body.set_category(c.new_category);
+    body.set_type(c.new_type);
+    return post_action(c.id, "classify", body, out, "reclassified");
+  }
+  if (*c.priority_cmd) {
+    v1::api::TicketPriorityRequest body;
+    body.set_priority(c.new_priority);
+    body.set_reason(c.reason);
+    return post_action(c.id, "priority", body, out, "reprioritised");
+  }
   if (*c.assign) {
     v1::api::AssignTicketRequest body;
     body.set_assignee(c.assignee_name);

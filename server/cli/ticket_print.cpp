@@ -130,10 +130,19 @@ void print_ticket(const v1::api::Ticket& t) {
   if (!t.description().empty()) std::cout << "\n" << t.description() << "\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& a : t.attachments()) {
-    rows.push_back({a.kind(), a.ref(), a.added_at(), a.added_by()});
+    rows.push_back({a.kind(), or_dash(a.name()), a.size() == 0 ? "-" : std::to_string(a.size()),
+                    a.ref(), a.added_at(), a.added_by()});
   }
   std::cout << "\nattachments:\n";
-  print_table(std::cout, {"KIND", "REF", "ADDED", "BY"}, rows);
+  print_table(std::cout, {"KIND", "NAME", "BYTES", "REF", "ADDED", "BY"}, rows);
+  rows.clear();
+  for (const auto& k : t.kb_articles()) {
+    rows.push_back({k.id(), k.reason(), k.audience(), k.title()});
+  }
+  if (!rows.empty()) {
+    std::cout << "\nknowledge base:\n";
+    print_table(std::cout, {"ARTICLE", "WHY", "AUDIENCE", "TITLE"}, rows);
+  }
   std::cout << "\nconversation:\n";
   for (const auto& m : t.messages()) {
     std::cout << "--- " << m.at() << "  " << m.author() << " (" << m.author_kind()

@@ -3,11 +3,11 @@
 #include <toml++/toml.h>
 
 #include <array>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/core/duration.h"
+#include "server/config/toml_text.h"
 
 namespace helpline::relay {
 namespace {
@@ -236,14 +236,9 @@ class HelpdeskReader {
 }  // namespace
 
 Result<HelpdeskConfig> parse_helpdesk_config(std::string_view toml_text, std::string_view origin) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream why;
-    why << e.description() << " (line " << e.source().begin.line << ")";
-    return fail("bad_config", std::string(origin) + ": " + why.str());
-  }
+  auto parsed = parse_toml_text(toml_text, origin);
+  if (!parsed) return fail(parsed.error());
+  const toml::table& root = *parsed;
   HelpdeskConfig config;
   const auto* helpdesk = root.get_as<toml::table>("helpdesk");
   if (helpdesk == nullptr) {
@@ -266,6 +261,13 @@ Result<HelpdeskConfig> parse_helpdesk_config(std::string_view toml_text, std::st
         return r.bad(path, "expected 1s to 1h");
       }
       config.sweep_interval = std::chrono::duration_cast<std::chrono::seconds>(*interval);
+    } else if (k == "max_attachment") {
+      auto bytes = node.value<std::int64_t>();
+      if (!bytes || *bytes < 1024 ||
+          *bytes > static_cast<std::int64_t>(HelpdeskConfig::kMaxAttachmentCap)) {
+        return r.bad(path, "expected a number of bytes from 1024 to 268435456");
+      }
+      config.max_attachment = static_cast<std::uint64_t>(*bytes);
     } else if (k == "categories") {
       auto names = r.strings(path, node);
       if (!names) return fail(names.error());
@@ -291,8 +293,8 @@ Result<HelpdeskConfig> parse_helpdesk_config(std::string_view toml_text, std::st
       }
     } else {
       return r.bad(path,
-                   "unknown key; use reopen_window, sweep_interval, categories, matrix, "
-                   "sla, escalation");
+                   "unknown key; use reopen_window, sweep_interval, max_attachment, "
+                   "categories, matrix, sla, escalation");
     }
   }
   if (auto valid = t::validate_rules(config.rules); !valid) {

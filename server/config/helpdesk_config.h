@@ -7,6 +7,7 @@
 //   [helpdesk]
 //   reopen_window = "7d"               # "0" turns requester reopening off
 //   sweep_interval = "30s"
+//   max_attachment = 10485760          # bytes of a file attached to a ticket (1 KiB..256 MiB)
 //   categories = ["printing"]          # added to the built-in ones
 //   matrix = [1,1,2,2,2, 1,2,2,3,3, 2,2,3,4,4, 2,3,4,4,5, 2,3,4,5,5]  # rows: urgency 1..5
 //
@@ -27,6 +28,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 
 #include "common/core/result.h"
@@ -35,8 +37,11 @@
 namespace helpline::relay {
 
 struct HelpdeskConfig {
+  static constexpr std::uint64_t kMaxAttachmentCap = 256ull << 20;  // the blob store's cap
+
   tickets::HelpdeskRules rules;
   std::chrono::seconds sweep_interval{30};
+  std::uint64_t max_attachment = 10ull << 20;  // a file attached to a ticket, bytes
 };
 
 // Reads the [helpdesk] table of relay.toml's text; none gives the

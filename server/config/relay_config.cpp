@@ -6,6 +6,7 @@
 
 #include "common/core/duration.h"
 #include "common/core/files.h"
+#include "server/config/toml_text.h"
 
 namespace helpline::relay {
 namespace {
@@ -85,14 +86,9 @@ class Reader {
 }  // namespace
 
 Result<RelayConfig> parse_relay_config(std::string_view text, std::string_view origin) {
-  toml::table root;
-  try {
-    root = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream why;
-    why << e.description() << " (line " << e.source().begin.line << ")";
-    return fail("bad_config", std::string(origin) + ": " + why.str());
-  }
+  auto parsed = parse_toml_text(text, origin);
+  if (!parsed) return fail(parsed.error());
+  const toml::table& root = *parsed;
   RelayConfig config;
   Reader r(root, origin);
   for (auto step : {r.address("agent.listen", config.agent_listen),
@@ -108,6 +104,9 @@ Result<RelayConfig> parse_relay_config(std::string_view text, std::string_view o
   auto helpdesk = parse_helpdesk_config(text, origin);
   if (!helpdesk) return fail(helpdesk.error());
   config.helpdesk = std::move(*helpdesk);
+  auto hooks = parse_webhooks_config(text, origin);
+  if (!hooks) return fail(hooks.error());
+  config.webhooks = std::move(*hooks);
   return config;
 }
 

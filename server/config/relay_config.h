@@ -1,5 +1,5 @@
-// relay.toml in the relay's data dir: listeners, timing and limits, and
-// the helpdesk rules (helpdesk_config.h). Written
+// relay.toml in the relay's data dir: listeners, timing and limits, the
+// helpdesk rules (helpdesk_config.h) and webhooks (webhooks_config.h). Written
 // by `helpline-relay init`, read by `serve`; every field is validated and an
 // error names the file and the field.
 #pragma once
@@ -13,6 +13,7 @@
 #include "common/core/host_port.h"
 #include "common/core/result.h"
 #include "server/config/helpdesk_config.h"
+#include "server/config/webhooks_config.h"
 
 namespace helpline::relay {
 
@@ -26,6 +27,7 @@ struct RelayConfig {
   std::vector<std::string> names;              // names in the server certificate
   std::string log_level = "info";
   HelpdeskConfig helpdesk;                     // [helpdesk]; not written by to_toml()
+  WebhooksConfig webhooks;                     // [webhooks]; not written by to_toml()
 
   [[nodiscard]] std::string to_toml() const;
 };

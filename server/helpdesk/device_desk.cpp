@@ -11,6 +11,7 @@
 #include "server/api/json_codec.h"
 #include "server/helpdesk/helpdesk_service.h"
 #include "server/helpdesk/text_checks.h"
+#include "server/kb/kb.h"
 
 namespace helpline::relay::helpdesk {
 
@@ -19,6 +20,20 @@ namespace t = tickets;
 namespace {
 
 constexpr std::size_t kMaxDeviceTickets = 200;
+constexpr std::size_t kDeviceArticles = 5;  // shown with one of the device's tickets
+constexpr int kMaxKbIds = 32;
+constexpr std::size_t kMaxKbQuery = 200;
+constexpr std::uint32_t kMaxKbLimit = 50;
+
+void fill_article(const kb::Article& article, v1::KbArticle& out) {
+  out.set_id(article.id);
+  out.set_title(article.title);
+  out.set_body(article.body);
+  out.set_category(article.category);
+  for (const auto& action : article.actions) out.add_actions(action);
+  for (const auto& rule : article.finding_rules) out.add_finding_rules(rule);
+  out.set_updated_at_ms(article.updated_at);
+}
 
 [[nodiscard]] IdempotencyKey device_key(const Device& device, std::string_view key) {
   return IdempotencyKey{"device:" + device.id, std::string(key)};
@@ -170,6 +185,11 @@ Result<v1::DeviceTicketDetail> HelpdeskService::device_ticket(const Device& devi
     item->set_at_ms(m.at);
     item->set_from_requester(m.author_kind == t::ActorKind::kRequester);
   }
+  auto articles = store_.kb_store().suggestions(
+      ticket->id, ticket->finding_ids, ticket->category.name(),
+      kb::search_expression(ticket->title, true).value_or(""), true, kDeviceArticles);
+  if (!articles) return fail(articles.error());
+  for (const KbSuggestion& s : *articles) fill_article(s.article, *out.add_articles());
   return out;
 }
 
@@ -220,6 +240,53 @@ Result<v1::DeviceTicket> HelpdeskService::device_rate(const Device& device,
       std::move(extras));
   if (!saved) return fail(for_device(saved.error()));
   return to_device_ticket(*saved);
+}
+
+}  // namespace helpline::relay::helpdesk
+
+namespace helpline::relay::helpdesk {
+
+Result<v1::KbArticleList> HelpdeskService::device_articles(const Device& device,
+                                                           const v1::DeviceKbRequest& request) {
+  if (request.ids_size() > kMaxKbIds) {
+    return fail("bad_value", "ids: at most " + std::to_string(kMaxKbIds) + " articles at once");
+  }
+  if (request.query().size() > kMaxKbQuery) {
+    return fail("bad_value", "query: at most " + std::to_string(kMaxKbQuery) + " bytes");
+  }
+  if (request.limit() > kMaxKbLimit) {
+    return fail("bad_value", "limit: at most " + std::to_string(kMaxKbLimit));
+  }
+  const std::size_t limit = request.limit() == 0 ? 10 : request.limit();
+  std::vector<kb::Article> found;
+  if (request.ids_size() > 0) {
+    std::vector<std::string> ids;
+    for (const auto& id : request.ids()) {
+      if (!kb::is_article_id(id))
+        return fail("bad_value", "ids: '" + id.substr(0, 40) + "' is not an article id");
+      ids.push_back(id);
+    }
+    auto articles = store_.kb_store().find_articles(ids, true);
+    if (!articles) return fail(articles.error());
+    found = std::move(*articles);
+  } else {
+    auto match = kb::search_expression(request.query());
+    if (!match) return fail("bad_value", "query: give article ids or words to search for");
+    KbQuery query;
+    query.match = *match;
+    query.public_only = true;
+    query.limit = limit;
+    auto page = store_.kb_store().search(query);
+    if (!page) return fail(page.error());
+    for (KbHit& hit : page->hits) found.push_back(std::move(hit.article));
+  }
+  v1::KbArticleList out;
+  for (const kb::Article& article : found) {
+    if (static_cast<std::size_t>(out.articles_size()) >= limit) break;
+    fill_article(article, *out.add_articles());
+  }
+  spdlog::debug("device {} read {} knowledge-base articles", device.id, out.articles_size());
+  return out;
 }
 
 }  // namespace helpline::relay::helpdesk

@@ -9,10 +9,82 @@
 #include <utility>
 
 #include "server/helpdesk/text_checks.h"
+#include "server/kb/kb.h"
 
 namespace helpline::relay::helpdesk {
 
 namespace t = tickets;
+
+namespace {
+
+constexpr std::size_t kMaxAttachmentName = 255;
+
+[[nodiscard]] TicketEvent event_from(const char* kind, const t::HistoryEntry& entry) {
+  TicketEvent event;
+  event.kind = kind;
+  event.detail = entry.new_value;
+  event.previous = entry.old_value;
+  event.actor = t::to_string(entry.actor);
+  event.reason = entry.reason;
+  event.at = entry.at;
+  return event;
+}
+
+// The events a change's history shows. A level raised by a rule is one
+// "escalation" entry and a "level" entry of the system: one event.
+[[nodiscard]] std::vector<TicketEvent> events_of(const std::vector<t::HistoryEntry>& history) {
+  std::vector<TicketEvent> out;
+  for (const t::HistoryEntry& entry : history) {
+    if (entry.field == "created") out.push_back(event_from("created", entry));
+    if (entry.field == "status") out.push_back(event_from("status_changed", entry));
+    if (entry.field == "sla_breach") out.push_back(event_from("sla_breach", entry));
+    if (entry.field == "escalation") out.push_back(event_from("escalated", entry));
+    if (entry.field == "level" && entry.actor.kind != t::ActorKind::kSystem) {
+      out.push_back(event_from("escalated", entry));
+    }
+  }
+  return out;
+}
+
+[[nodiscard]] t::HistoryEntry entry(std::string field, std::string old_value, std::string new_value,
+                                    const t::Actor& actor, UnixMillis at, std::string reason) {
+  t::HistoryEntry h;
+  h.field = std::move(field);
+  h.old_value = std::move(old_value);
+  h.new_value = std::move(new_value);
+  h.actor = actor;
+  h.at = at;
+  h.reason = std::move(reason);
+  return h;
+}
+
+// A closed ticket never changes (docs/helpdesk.md).
+[[nodiscard]] Result<void> not_closed(const t::Ticket& ticket) {
+  if (ticket.status == t::Status::kClosed) {
+    return fail("ticket_finished", ticket.display_id() +
+                                       " is closed; a closed ticket cannot "
+                                       "change; open a new ticket");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> check_attachment(const AttachmentDraft& attachment) {
+  if (!is_attachment_kind(attachment.kind)) {
+    return fail("bad_value", "kind: '" + attachment.kind.substr(0, 40) +
+                                 "' is not one of bundle, action_result, recording, file");
+  }
+  if (attachment.name.size() > kMaxAttachmentName ||
+      std::any_of(attachment.name.begin(), attachment.name.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '/' || c == '\\';
+      })) {
+    return fail("bad_value",
+                "name: a file name of at most 255 bytes, without control "
+                "characters or slashes");
+  }
+  return {};
+}
 
 Result<t::Actor> actor_for(const User& user) {
   switch (user.role) {
@@ -45,6 +117,7 @@ Result<t::Ticket> HelpdeskService::load(std::int64_t id) {
 }
 
 UnixMillis HelpdeskService::next_check(const t::Ticket& ticket, const t::FiredSet& fired) const {
+  if (ticket.status == t::Status::kResolved) return t::auto_close_at(ticket, rules_);
   if (t::is_finished(ticket.status)) return 0;
   UnixMillis next = t::next_escalation_at(ticket, rules_.escalations, fired, rules_.sla.calendar());
   auto consider = [&next](UnixMillis at) {
@@ -62,14 +135,33 @@ UnixMillis HelpdeskService::next_check(const t::Ticket& ticket, const t::FiredSe
 }
 
 Result<t::Ticket> HelpdeskService::persist(t::Changes changes, TicketWrite write,
-                                           const t::FiredSet& fired) {
+                                           const t::FiredSet& fired, ExtraEvents extra_events) {
   write.ticket = std::move(changes.ticket);
   write.history = std::move(changes.history);
   write.next_check_at = next_check(write.ticket, fired);
-  std::vector<t::HistoryEntry> history = write.history;
+  std::vector<TicketEvent> events = events_of(write.history);
+  for (TicketEvent& extra : extra_events) events.push_back(std::move(extra));
+  if (outbox_ != nullptr && !events.empty()) {
+    auto inner = std::move(write.in_transaction);
+    write.in_transaction = [this, &events, inner](const t::Ticket& stored) -> Result<void> {
+      if (inner) {
+        if (auto done = inner(stored); !done) return done;
+      }
+      for (TicketEvent& event : events) {
+        event.ticket = stored;
+        if (auto recorded = outbox_->record(event); !recorded) return recorded;
+      }
+      return {};
+    };
+  }
   auto saved = tickets_.save(std::move(write));
   if (!saved) return fail(saved.error());
-  emit_changes(*saved, history);
+  if (events_) {
+    for (TicketEvent& event : events) {
+      event.ticket = *saved;
+      events_(event);
+    }
+  }
   return saved;
 }
 
@@ -81,21 +173,6 @@ Result<t::Ticket> HelpdeskService::apply(std::int64_t id, const Operation& op, T
   auto fired = tickets_.fired(id);
   if (!fired) return fail(fired.error());
   return persist(std::move(*changes), std::move(extras), *fired);
-}
-
-void HelpdeskService::emit(const std::string& kind, const t::Ticket& ticket, std::string detail) {
-  if (!events_) return;
-  events_(TicketEvent{kind, ticket, std::move(detail), ticket.updated_at});
-}
-
-void HelpdeskService::emit_changes(const t::Ticket& ticket,
-                                   const std::vector<t::HistoryEntry>& history) {
-  for (const t::HistoryEntry& entry : history) {
-    if (entry.field == "created") emit("created", ticket, entry.new_value);
-    if (entry.field == "status") emit("status_changed", ticket, entry.new_value);
-    if (entry.field == "escalation") emit("escalated", ticket, entry.new_value);
-    if (entry.field == "sla_breach") emit("sla_breach", ticket, entry.new_value);
-  }
 }
 
 Result<t::Ticket> HelpdeskService::open(const t::NewTicket& request, const t::Actor& creator,
@@ -139,6 +216,11 @@ Result<TicketView> HelpdeskService::show(std::int64_t id) {
   if (!history) return fail(history.error());
   auto attachments = store_.list_attachments(id);
   if (!attachments) return fail(attachments.error());
+  auto articles = store_.kb_store().suggestions(
+      id, ticket->finding_ids, ticket->category.name(),
+      kb::search_expression(ticket->title, true).value_or(""), false, kMaxArticles);
+  if (!articles) return fail(articles.error());
+  view.articles = std::move(*articles);
   view.ticket = std::move(*ticket);
   view.messages = std::move(*messages);
   view.history = std::move(*history);
@@ -169,12 +251,8 @@ Result<t::Ticket> HelpdeskService::change_status(std::int64_t id, const t::Statu
 Result<t::Ticket> HelpdeskService::escalate(std::int64_t id, const t::EscalateRequest& request,
                                             const t::Actor& actor) {
   const UnixMillis now = clock_();
-  auto saved =
-      apply(id, [&](const t::Ticket& ticket) { return t::escalate(ticket, request, actor, now); });
-  if (saved) {
-    emit("escalated", *saved, std::string("manual: ") + t::to_string(saved->level));
-  }
-  return saved;
+  return apply(id,
+               [&](const t::Ticket& ticket) { return t::escalate(ticket, request, actor, now); });
 }
 
 Result<t::Ticket> HelpdeskService::reply(std::int64_t id, const std::string& body, bool internal,
@@ -188,6 +266,71 @@ Result<t::Ticket> HelpdeskService::reply(std::int64_t id, const std::string& bod
       id,
       [&](const t::Ticket& ticket) {
         return t::record_reply(ticket, actor, visibility, rules_, now);
+      },
+      std::move(extras));
+}
+
+Result<t::Ticket> HelpdeskService::reclassify(std::int64_t id, const t::Reclassification& change,
+                                              const t::Actor& actor) {
+  const UnixMillis now = clock_();
+  return apply(id, [&](const t::Ticket& ticket) {
+    return t::reclassify(ticket, change, actor, rules_, now);
+  });
+}
+
+Result<t::Ticket> HelpdeskService::set_priority(std::int64_t id,
+                                                std::optional<t::Priority> priority,
+                                                const std::string& reason, const t::Actor& actor) {
+  const UnixMillis now = clock_();
+  return apply(id, [&](const t::Ticket& ticket) {
+    return t::override_priority(ticket, priority, reason, actor, rules_, now);
+  });
+}
+
+Result<t::Ticket> HelpdeskService::attach(std::int64_t id, AttachmentDraft attachment,
+                                          const t::Actor& actor) {
+  if (auto ok = check_attachment(attachment); !ok) return fail(ok.error());
+  const UnixMillis now = clock_();
+  attachment.added_at = now;
+  attachment.added_by = actor.name;
+  std::string shown =
+      attachment.kind + ": " +
+      (attachment.name.empty() ? attachment.ref : attachment.name + " (" + attachment.ref + ")");
+  TicketWrite extras;
+  extras.attachments.push_back(std::move(attachment));
+  return apply(
+      id,
+      [&](const t::Ticket& ticket) -> Result<t::Changes> {
+        if (auto open = not_closed(ticket); !open) return fail(open.error());
+        t::Changes changes{ticket, {entry("attachment", "", shown, actor, now, "")}};
+        changes.ticket.updated_at = now;
+        return changes;
+      },
+      std::move(extras));
+}
+
+Result<t::Ticket> HelpdeskService::link_article(std::int64_t id, const std::string& article,
+                                                bool link, const std::string& reason,
+                                                const t::Actor& actor) {
+  if (!kb::is_article_id(article)) {
+    return fail("bad_value", "article: not a knowledge-base article id (e.g. KB-0042)");
+  }
+  if (reason.size() > 4096) return fail("bad_value", "reason: longer than 4096 bytes");
+  const UnixMillis now = clock_();
+  KbStore& kb = store_.kb_store();
+  TicketWrite extras;
+  extras.in_transaction = [&kb, id, article, link, now, by = actor.name](const t::Ticket&) {
+    return link ? kb.link_ticket(id, article, now, by) : kb.unlink_ticket(id, article);
+  };
+  return apply(
+      id,
+      [&](const t::Ticket& ticket) -> Result<t::Changes> {
+        if (auto open = not_closed(ticket); !open) return fail(open.error());
+        t::Changes changes{
+            ticket,
+            {entry("kb_article", link ? "" : article, link ? article : "", actor, now, reason)}};
+        changes.ticket.updated_at = now;
+        return changes;
       },
       std::move(extras));
 }

@@ -17,6 +17,7 @@
 // calls answer "bad_value", "not_found", "bad_state" and "store_error" only.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -40,11 +41,30 @@ using Clock = std::function<UnixMillis()>;
 // What happened to a ticket, for notifiers and webhooks.
 struct TicketEvent {
   std::string kind;  // "created", "status_changed", "sla_breach", "escalated", "notify"
-  tickets::Ticket ticket;
-  std::string detail;  // new status, breached deadline, "<rule>: <action>", notify target
+  tickets::Ticket ticket;  // as stored after the change
+  // created: the channel; status_changed: the new status; sla_breach: the
+  // deadline ("first_response", "resolve"); escalated: the new level, or
+  // "<rule>: <action>" when a rule fired; notify: the target.
+  std::string detail;
+  std::string previous;  // status_changed: the old status; escalated: the old level
+  std::string actor;     // "technician bob (L2)", "system helpline", ...
+  std::string reason;
   UnixMillis at = 0;
 };
+// The kinds above, in the order docs/helpdesk.md lists them.
+inline constexpr std::array<const char*, 5> kTicketEventKinds{"created", "status_changed",
+                                                              "sla_breach", "escalated", "notify"};
 using EventSink = std::function<void(const TicketEvent&)>;
+
+// Where events are recorded durably (webhooks): record() runs inside the
+// store transaction of the change that caused the event, through the same
+// Store, so the change and its events are kept together or not at all. An
+// error rolls the change back.
+class EventOutbox {
+ public:
+  virtual ~EventOutbox() = default;
+  [[nodiscard]] virtual Result<void> record(const TicketEvent& event) = 0;
+};
 
 // A ticket with everything a technician sees.
 struct TicketView {
@@ -53,17 +73,26 @@ struct TicketView {
   std::vector<TicketMessage> messages;  // internal notes included
   std::vector<tickets::HistoryEntry> history;
   std::vector<TicketAttachment> attachments;
+  // Knowledge-base articles: linked by hand, then matching its findings,
+  // then of its category matching its title (KbStore::suggestions).
+  std::vector<KbSuggestion> articles;
 };
 
 struct SweepReport {
   std::size_t checked = 0;
   std::size_t escalations = 0;
   std::size_t breaches = 0;
+  std::size_t closed = 0;  // resolved tickets whose reopen window had passed
   std::size_t failed = 0;
 };
 
 // A ticket as its requesting device sees it (no internal notes).
 [[nodiscard]] v1::DeviceTicket to_device_ticket(const tickets::Ticket& ticket);
+
+// What attach() requires of an attachment: a known kind, and a name (if
+// any) of at most 255 bytes without control characters or slashes.
+// Errors: "bad_value" ("kind: ...", "name: ...").
+[[nodiscard]] Result<void> check_attachment(const AttachmentDraft& attachment);
 
 // The technician an API role acts as (l1..l3 -> L1..L3, admin -> L3);
 // "forbidden" for a viewer.
@@ -78,6 +107,7 @@ class HelpdeskService final : public DeviceDesk {
  public:
   static constexpr std::size_t kSweepBatch = 500;
   static constexpr std::size_t kMaxBody = 64 * 1024;  // replies and notes
+  static constexpr std::size_t kMaxArticles = 10;     // shown with a ticket
 
   HelpdeskService(Store& store, tickets::HelpdeskRules rules, Clock clock = unix_now_ms);
   ~HelpdeskService() override;
@@ -88,6 +118,9 @@ class HelpdeskService final : public DeviceDesk {
   [[nodiscard]] UnixMillis now() const { return clock_(); }
   // Called after each change is stored; may be empty.
   void set_event_sink(EventSink sink) { events_ = std::move(sink); }
+  // Records events inside the change's transaction; may be null. Must
+  // outlive the service.
+  void set_outbox(EventOutbox* outbox) { outbox_ = outbox; }
 
   // --- technicians ---
   // Opens a ticket with the automatic acknowledgement as its first public
@@ -110,6 +143,28 @@ class HelpdeskService final : public DeviceDesk {
   // "bad_value" ("body: ...") for an empty or oversize body.
   [[nodiscard]] Result<tickets::Ticket> reply(std::int64_t id, const std::string& body,
                                               bool internal, const tickets::Actor& actor);
+  // Impact, urgency, category, type (the priority follows the matrix
+  // unless overridden); see tickets/classification.h.
+  [[nodiscard]] Result<tickets::Ticket> reclassify(std::int64_t id,
+                                                   const tickets::Reclassification& change,
+                                                   const tickets::Actor& actor);
+  // Priority by hand (6, major, only so) with a reason; nullopt returns it
+  // to the matrix.
+  [[nodiscard]] Result<tickets::Ticket> set_priority(std::int64_t id,
+                                                     std::optional<tickets::Priority> priority,
+                                                     const std::string& reason,
+                                                     const tickets::Actor& actor);
+  // Attaches content already kept elsewhere (a blob: file, recording,
+  // action result; a bundle) and records it in the history ("attachment").
+  // Errors also "ticket_finished" for a closed ticket, check_attachment()'s.
+  [[nodiscard]] Result<tickets::Ticket> attach(std::int64_t id, AttachmentDraft attachment,
+                                               const tickets::Actor& actor);
+  // Links (or unlinks) a knowledge-base article, recorded in the history
+  // ("kb_article"). Errors also "not_found" for an unknown article,
+  // "conflict" when already (not) linked, "ticket_finished" when closed.
+  [[nodiscard]] Result<tickets::Ticket> link_article(std::int64_t id, const std::string& article,
+                                                     bool link, const std::string& reason,
+                                                     const tickets::Actor& actor);
 
   // Statistics over tickets created in [from, to) (to 0: open-ended), see
   // tickets/stats.h. Errors: "bad_value" ("to: ...") for an empty period,
@@ -119,8 +174,9 @@ class HelpdeskService final : public DeviceDesk {
                                                    std::size_t top_n);
 
   // --- escalation sweep ---
-  // Fires the escalation rules due at `now` (each once per ticket) and
-  // records deadlines breached at `now` (each once per ticket).
+  // Fires the escalation rules due at `now` (each once per ticket),
+  // records deadlines breached at `now` (each once per ticket) and closes
+  // resolved tickets whose reopen window has passed (auto_close_at()).
   [[nodiscard]] SweepReport sweep(UnixMillis now);
   // Runs sweep(clock()) every `interval` on `io` until stop_sweep() or
   // destruction.
@@ -139,6 +195,8 @@ class HelpdeskService final : public DeviceDesk {
                                         std::string_view idempotency_key) override;
   Result<v1::DeviceTicket> device_rate(const Device& device, const v1::TicketRating& rating,
                                        std::string_view idempotency_key) override;
+  Result<v1::KbArticleList> device_articles(const Device& device,
+                                            const v1::DeviceKbRequest& request) override;
 
  private:
   using Operation = std::function<Result<tickets::Changes>(const tickets::Ticket&)>;
@@ -147,17 +205,19 @@ class HelpdeskService final : public DeviceDesk {
   // open_ticket() and the acknowledgement, saved with `extras`.
   [[nodiscard]] Result<tickets::Ticket> open(const tickets::NewTicket& request,
                                              const tickets::Actor& creator, TicketWrite extras);
+  // Events beyond those the history shows (a notify target).
+  using ExtraEvents = std::vector<TicketEvent>;
   // Loads, applies `op`, saves with `write`'s messages and key. Returns the
   // stored ticket.
   [[nodiscard]] Result<tickets::Ticket> apply(std::int64_t id, const Operation& op,
                                               TicketWrite extras = {});
+  // Saves; the events of `changes.history` and `extra_events` go to the
+  // outbox in the same transaction and to the sink after it.
   [[nodiscard]] Result<tickets::Ticket> persist(tickets::Changes changes, TicketWrite write,
-                                                const tickets::FiredSet& fired);
+                                                const tickets::FiredSet& fired,
+                                                ExtraEvents extra_events = {});
   [[nodiscard]] UnixMillis next_check(const tickets::Ticket& ticket,
                                       const tickets::FiredSet& fired) const;
-  void emit(const std::string& kind, const tickets::Ticket& ticket, std::string detail);
-  void emit_changes(const tickets::Ticket& ticket,
-                    const std::vector<tickets::HistoryEntry>& history);
   [[nodiscard]] Result<bool> sweep_one(std::int64_t id, UnixMillis now, SweepReport& report);
   void schedule_sweep();
 
@@ -171,6 +231,7 @@ class HelpdeskService final : public DeviceDesk {
   tickets::HelpdeskRules rules_;
   Clock clock_;
   EventSink events_;
+  EventOutbox* outbox_ = nullptr;
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::chrono::milliseconds interval_{30000};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -1,7 +1,8 @@
 // The escalation sweep: tickets whose next_check_at has come are loaded,
 // their due escalation rules applied (server/tickets decides which, and the
-// fired set persisted with the change makes each fire once), and deadlines
-// breached since the last look recorded once in the history.
+// fired set persisted with the change makes each fire once), deadlines
+// breached since the last look recorded once in the history, and resolved
+// tickets whose reopen window has passed closed.
 #include <spdlog/spdlog.h>
 
 #include <utility>
@@ -34,8 +35,27 @@ Result<bool> HelpdeskService::sweep_one(std::int64_t id, UnixMillis now, SweepRe
   t::FiredSet fired = *stored_fired;
   const t::Actor system = t::Actor::system();
 
+  if (ticket->status == t::Status::kResolved) {
+    const UnixMillis close_at = t::auto_close_at(*ticket, rules_);
+    if (close_at == 0 || now < close_at) {
+      // Not yet: persisting the unchanged ticket recomputes when to look again.
+      auto saved = persist(t::Changes{*ticket, {}}, TicketWrite{}, fired);
+      if (!saved) return fail(saved.error());
+      return true;
+    }
+    auto closed = t::change_status(
+        *ticket, t::StatusChange{t::Status::kClosed, "the reopen window has passed"}, system,
+        rules_, now);
+    if (!closed) return fail(closed.error());
+    auto saved = persist(std::move(*closed), TicketWrite{}, fired);
+    if (!saved) return fail(saved.error());
+    ++report.closed;
+    return true;
+  }
+
   t::Changes changes{*ticket, {}};
   TicketWrite write;
+  ExtraEvents notifications;
   auto due = t::evaluate_escalations(changes.ticket, rules_.escalations, fired,
                                      rules_.sla.calendar(), now);
   for (const t::DueEscalation& escalation : due) {
@@ -46,7 +66,13 @@ Result<bool> HelpdeskService::sweep_one(std::int64_t id, UnixMillis now, SweepRe
     if (const auto* notify = std::get_if<t::NotifyAction>(&escalation.action)) {
       spdlog::info("ticket {}: escalation {} notifies {}", changes.ticket.display_id(),
                    escalation.rule_id, notify->target);
-      emit("notify", changes.ticket, notify->target);
+      TicketEvent event;
+      event.kind = "notify";
+      event.detail = notify->target;
+      event.actor = t::to_string(system);
+      event.reason = escalation.rule_id;
+      event.at = now;
+      notifications.push_back(std::move(event));
     }
     ++report.escalations;
   }
@@ -66,7 +92,7 @@ Result<bool> HelpdeskService::sweep_one(std::int64_t id, UnixMillis now, SweepRe
            changes.ticket.sla.resolve_due);
   }
   if (!changes.history.empty()) changes.ticket.updated_at = now;
-  auto saved = persist(std::move(changes), std::move(write), fired);
+  auto saved = persist(std::move(changes), std::move(write), fired, std::move(notifications));
   if (!saved) return fail(saved.error());
   return true;
 }
@@ -108,9 +134,10 @@ void HelpdeskService::schedule_sweep() {
   timer_->async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive) return;
     SweepReport report = sweep(clock_());
-    if (report.escalations + report.breaches + report.failed > 0) {
-      spdlog::info("escalation sweep: {} tickets, {} escalations, {} breaches, {} failures",
-                   report.checked, report.escalations, report.breaches, report.failed);
+    if (report.escalations + report.breaches + report.closed + report.failed > 0) {
+      spdlog::info(
+          "escalation sweep: {} tickets, {} escalations, {} breaches, {} closed, {} failures",
+          report.checked, report.escalations, report.breaches, report.closed, report.failed);
     }
     schedule_sweep();
   });

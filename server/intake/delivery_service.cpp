@@ -67,7 +67,7 @@ asio::awaitable<v1::Response> DeliveryService::handle(std::shared_ptr<AgentSessi
   if (request.has_retire()) co_return retire(session->device_id(), request.retire());
 
   DeviceDesk* desk = tunnel_.device_desk();
-  if ((request.has_tickets() || request.has_ticket()) && desk == nullptr) {
+  if ((request.has_tickets() || request.has_ticket() || request.has_kb()) && desk == nullptr) {
     co_return error_answer(Error{"unavailable", "this relay has no helpdesk"});
   }
   auto device = store_.find_device(session->device_id());
@@ -83,6 +83,10 @@ asio::awaitable<v1::Response> DeliveryService::handle(std::shared_ptr<AgentSessi
     auto detail = desk->device_ticket(**device, request.ticket().ticket_id());
     if (!detail) co_return error_answer(detail.error());
     *response.mutable_ticket() = std::move(*detail);
+  } else if (request.has_kb()) {
+    auto articles = desk->device_articles(**device, request.kb());
+    if (!articles) co_return error_answer(articles.error());
+    *response.mutable_kb() = std::move(*articles);
   } else {
     co_return error_answer(Error{"unsupported", "the relay does not take this request from agents"});
   }

@@ -13,6 +13,7 @@
 // nothing) and the desk applies each idempotency key once, so a copy the
 // agent sends again after a lost answer gets the first answer back.
 // tickets / ticket: the device's own tickets, through the DeviceDesk.
+// kb: public knowledge-base articles for the end user, through the DeviceDesk.
 // retire: the device's agent is being uninstalled; it is marked retired
 // (and revoked) and the session ends its link after the answer.
 //

@@ -1,18 +1,17 @@
 #include "server/relay/relay_app.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
+#include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <functional>
 
@@ -26,12 +25,13 @@
 #include "server/ca/relay_ca.h"
 #include "server/config/relay_config.h"
 #include "server/helpdesk/helpdesk_service.h"
-#include "server/store/store.h"
 #include "server/intake/delivery_service.h"
-#include "server/tunnel/tunnel.h"
-#include "server/tunnel/agent_request_router.h"
+#include "server/store/store.h"
 #include "server/audit/audit_log.h"
 #include "server/sessions/sessions.h"
+#include "server/tunnel/agent_request_router.h"
+#include "server/tunnel/tunnel.h"
+#include "server/webhooks/webhooks.h"
 
 namespace helpline::relay {
 
@@ -129,6 +129,24 @@ asio::awaitable<void> wait_for_links(asio::io_context& io, const Tunnel& tunnel)
   io.stop();
 }
 
+// relay.toml's webhooks become the store's "config" webhooks (added,
+// updated, removed); API-made ones are left alone.
+[[nodiscard]] Result<void> sync_config_webhooks(Store& store, const WebhooksConfig& config) {
+  std::vector<WebhookRecord> records;
+  for (const webhooks::Target& t : config.targets) {
+    records.push_back(webhooks::to_record(t, "config", "relay.toml", unix_now_ms()));
+  }
+  auto synced = store.webhook_store().sync_config_webhooks(records);
+  if (!synced) {
+    if (synced.error().code == "conflict") {
+      return fail("bad_config", "relay.toml: webhooks.target: " + synced.error().message);
+    }
+    return synced;
+  }
+  if (!records.empty()) spdlog::info("{} webhooks from relay.toml", records.size());
+  return {};
+}
+
 }  // namespace
 
 Result<v1::api::InitReport> init_relay(const InitOptions& options) {
@@ -181,7 +199,14 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (!blob_store) return fail(blob_store.error());
 
   asio::io_context io(1);
+  // Declared before the helpdesk, which records its events there.
+  webhooks::WebhookService webhook_service(io, **store, config->webhooks.settings,
+                                           api::webhook_payload);
+  if (auto synced = sync_config_webhooks(**store, config->webhooks); !synced) return synced;
   helpdesk::HelpdeskService helpdesk_service(**store, config->helpdesk.rules);
+  helpdesk_service.set_outbox(&webhook_service);
+  helpdesk_service.set_event_sink(
+      [&webhook_service](const helpdesk::TicketEvent&) { webhook_service.wake(); });
   Tunnel tunnel(io, **store, *ca, *config);
   tunnel.set_device_desk(&helpdesk_service);
   intake::DeliveryService deliveries(**store, **blob_store, tunnel);
@@ -197,7 +222,8 @@ Result<void> serve_relay(const ServeOptions& options) {
   if (!agent_at) return fail(agent_at.error());
 
   api::Router router(**store);
-  api::ApiContext api_context{**store, tunnel, *config, **blob_store, helpdesk_service};
+  api::ApiContext api_context{**store,      tunnel,           *config,
+                              **blob_store, helpdesk_service, webhook_service};
   api_context.sessions = &session_service;
   api_context.audit = audit_log->get();
   api::register_all_routes(router, api_context);
@@ -209,6 +235,7 @@ Result<void> serve_relay(const ServeOptions& options) {
   tunnel.start();
   api_server.start();
   helpdesk_service.start_sweep(io, config->helpdesk.sweep_interval);
+  webhook_service.start();
   spdlog::info("relay {} serving agents on {} and the API on {} (CA {})", HELPLINE_VERSION,
                agent_at->to_string(), api_at->to_string(), ca->pin());
 
@@ -225,6 +252,7 @@ Result<void> serve_relay(const ServeOptions& options) {
     tunnel.stop();
     api_server.stop();
     helpdesk_service.stop_sweep();
+    webhook_service.stop();
     // Stop as soon as every agent link has flushed its Goodbye, and at the
     // latest after the grace period. Idle API keep-alive connections are not
     // waited for.

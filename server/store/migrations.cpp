@@ -220,12 +220,117 @@ constexpr const char* kSchemaV4 = R"sql(
 ALTER TABLE devices ADD COLUMN retired_at INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// The helpdesk's knowledge base, file attachments and webhooks.
+// kb_articles: `n` is the row number the FTS5 index (kb_search, an
+// external-content table over title and body, kept in step by the
+// triggers) points at; `id` is the public id ("KB-0042"). Links from an
+// article to finding rules and catalog actions are rows of
+// kb_article_links(kind 'finding' or 'action'). ticket_kb_links: articles a
+// technician linked to a ticket. Attachments gain the file name, size and
+// media type. webhooks: targets (source 'config' ones mirror relay.toml);
+// webhook_deliveries: the durable queue, one row per event and webhook, its
+// id the order events happened in; state 'pending', 'delivered', 'failed'.
+// The escalation sweep now also closes resolved tickets after the reopen
+// window: resolved ones get a next check so it looks at them once. The
+// device index leaves out tickets without a device (phone, e-mail, API):
+// one index page less to write per such ticket; `device_id = ?` implies
+// NOT NULL, so queries by device still use it.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE kb_articles (
+  n          INTEGER PRIMARY KEY,
+  id         TEXT NOT NULL UNIQUE,
+  title      TEXT NOT NULL,
+  body       TEXT NOT NULL DEFAULT '',
+  category   TEXT NOT NULL DEFAULT 'other',
+  audience   TEXT NOT NULL DEFAULT 'internal',
+  version    INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL DEFAULT 0,
+  updated_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX kb_articles_category ON kb_articles(category, id);
+
+CREATE TABLE kb_article_links (
+  article INTEGER NOT NULL REFERENCES kb_articles(n) ON DELETE CASCADE,
+  kind    TEXT NOT NULL CHECK (kind IN ('finding', 'action')),
+  target  TEXT NOT NULL,
+  PRIMARY KEY (article, kind, target)
+);
+CREATE INDEX kb_article_links_target ON kb_article_links(kind, target);
+
+CREATE VIRTUAL TABLE kb_search USING fts5(
+  title, body, content = 'kb_articles', content_rowid = 'n',
+  tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE TRIGGER kb_articles_insert AFTER INSERT ON kb_articles BEGIN
+  INSERT INTO kb_search (rowid, title, body) VALUES (new.n, new.title, new.body);
+END;
+CREATE TRIGGER kb_articles_delete AFTER DELETE ON kb_articles BEGIN
+  INSERT INTO kb_search (kb_search, rowid, title, body) VALUES ('delete', old.n, old.title, old.body);
+END;
+CREATE TRIGGER kb_articles_update AFTER UPDATE OF title, body ON kb_articles BEGIN
+  INSERT INTO kb_search (kb_search, rowid, title, body) VALUES ('delete', old.n, old.title, old.body);
+  INSERT INTO kb_search (rowid, title, body) VALUES (new.n, new.title, new.body);
+END;
+
+CREATE TABLE ticket_kb_links (
+  ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  article   INTEGER NOT NULL REFERENCES kb_articles(n) ON DELETE CASCADE,
+  linked_at INTEGER NOT NULL DEFAULT 0,
+  linked_by TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (ticket_id, article)
+);
+CREATE INDEX ticket_kb_links_article ON ticket_kb_links(article);
+
+ALTER TABLE ticket_attachments ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE ticket_attachments ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_attachments ADD COLUMN content_type TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE webhooks (
+  id         TEXT PRIMARY KEY,
+  url        TEXT NOT NULL,
+  secret     TEXT NOT NULL,
+  events     TEXT NOT NULL DEFAULT '',
+  ca_file    TEXT NOT NULL DEFAULT '',
+  source     TEXT NOT NULL DEFAULT 'api' CHECK (source IN ('api', 'config')),
+  enabled    INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE webhook_deliveries (
+  id              INTEGER PRIMARY KEY,
+  webhook_id      TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+  event_id        TEXT NOT NULL,
+  event           TEXT NOT NULL,
+  ticket_id       INTEGER NOT NULL DEFAULT 0,
+  payload         TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL DEFAULT 0,
+  last_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_status     INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(webhook_id, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id);
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(last_attempt_at) WHERE state != 'pending';
+
+UPDATE tickets SET next_check_at = resolved_at + 1 WHERE status = 'resolved' AND resolved_at > 0;
+
+DROP INDEX tickets_device_queue;
+CREATE INDEX tickets_device_queue ON tickets(device_id, priority DESC, queue_due, id)
+  WHERE device_id IS NOT NULL;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, api tokens, enrollment tokens, devices, settings", kSchemaV1},
     Migration{2, "diagnostic bundles, minimal tickets and their attachments", kSchemaV2},
     Migration{3, "full helpdesk tickets: history, conversation, escalations, idempotency",
               kSchemaV3},
     Migration{4, "devices retired by their own uninstall", kSchemaV4},
+    Migration{5, "knowledge base, file attachments, webhooks and their delivery queue", kSchemaV5},
 };
 
 constexpr bool versions_are_consecutive(std::span<const Migration> list) {

@@ -17,27 +17,6 @@ constexpr const char* kBundleColumns =
     "id, device_id, collected_at, received_at, size, raw_size, sections, findings_json, "
     "requested_by, ticket_id";
 
-[[nodiscard]] std::string join_sections(const std::vector<std::string>& sections) {
-  std::string out;
-  for (const std::string& s : sections) {
-    if (!out.empty()) out += ',';
-    out += s;
-  }
-  return out;
-}
-
-[[nodiscard]] std::vector<std::string> split_sections(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    if (comma > start) out.emplace_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 [[nodiscard]] std::int64_t to_sql_size(std::uint64_t value) {
   return static_cast<std::int64_t>(
       std::min<std::uint64_t>(value, std::numeric_limits<std::int64_t>::max()));
@@ -69,6 +48,9 @@ constexpr const char* kBundleColumns =
   attachment.ref = row.column_text(2);
   attachment.added_at = row.column_int64(3);
   attachment.added_by = row.column_text(4);
+  attachment.name = row.column_text(5);
+  attachment.size = from_sql_size(row.column_int64(6));
+  attachment.content_type = row.column_text(7);
   return attachment;
 }
 
@@ -80,7 +62,7 @@ constexpr const char* kBundleColumns =
   record.received_at = row.column_int64(3);
   record.size = from_sql_size(row.column_int64(4));
   record.raw_size = from_sql_size(row.column_int64(5));
-  record.sections = split_sections(row.column_text(6));
+  record.sections = split_list(row.column_text(6));
   record.findings_json = row.column_text(7);
   record.requested_by = row.column_text(8);
   record.ticket_id = row.column_int64(9);
@@ -124,7 +106,8 @@ Result<std::optional<Ticket>> SqliteDiagStore::find_ticket(std::int64_t id) {
 
 Result<std::vector<TicketAttachment>> SqliteDiagStore::list_attachments(std::int64_t ticket_id) {
   auto stmt = db_->statement(
-      "SELECT ticket_id, kind, ref, added_at, added_by FROM ticket_attachments "
+      "SELECT ticket_id, kind, ref, added_at, added_by, name, size, content_type FROM "
+      "ticket_attachments "
       "WHERE ticket_id = ? ORDER BY added_at, rowid");
   if (!stmt) return fail(stmt.error());
   (*stmt)->bind(1, ticket_id);
@@ -147,7 +130,7 @@ Result<BundleRecord> SqliteDiagStore::record_bundle(const BundleRecord& record) 
         .bind(4, record.received_at)
         .bind(5, to_sql_size(record.size))
         .bind(6, to_sql_size(record.raw_size))
-        .bind(7, std::string_view(join_sections(record.sections)))
+        .bind(7, std::string_view(join_list(record.sections)))
         .bind(8, std::string_view(record.findings_json))
         .bind(9, std::string_view(record.requested_by))
         .bind(10, record.ticket_id);

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -12,6 +13,30 @@
 #include "server/store/sqlite_db.h"
 
 namespace helpline::relay::sqlite {
+
+// Lists of identifiers stored in one TEXT column, joined with commas
+// (identifiers never hold one): finding ids, requested sections, events.
+[[nodiscard]] inline std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+// The items of a joined list, in stored order; empty items are dropped.
+[[nodiscard]] inline std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    if (comma > start) out.emplace_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
 
 // SELECT <columns> <rest>, built once per call site (a constant, never a value).
 [[nodiscard]] inline std::string select_sql(const char* columns, const char* rest) {

@@ -423,7 +423,9 @@ class SqliteStore final : public sqlite::SqliteDiagStore {
 // Sets the connection's pragmas. journal_mode answers with the mode it got,
 // which is not WAL on file systems that cannot share memory maps.
 [[nodiscard]] Result<void> configure(Db& db) {
-  if (auto set = db.exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL"); !set) {
+  if (auto set = db.exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                         "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192");
+      !set) {
     return set;
   }
   auto stmt = db.statement("PRAGMA journal_mode = WAL");

@@ -5,31 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "server/store/sqlite_rows.h"
+
 namespace helpline::relay::sqlite {
 namespace {
 
 using tickets::Ticket;
-
-[[nodiscard]] std::string join_ids(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const std::string& id : ids) {
-    if (!out.empty()) out += ',';
-    out += id;
-  }
-  return out;
-}
-
-[[nodiscard]] std::vector<std::string> split_ids(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    if (comma > start) out.emplace_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 // A value that does not parse was not written by Helpline: say which ticket
 // and column rather than guessing.
@@ -111,7 +92,7 @@ Result<Ticket> read_full_ticket(const Statement& row) {
   t.facts.affected = row.column_text(c++);
   t.facts.symptoms = row.column_text(c++);
   t.facts.business_impact = row.column_text(c++);
-  t.finding_ids = split_ids(row.column_text(c++));
+  t.finding_ids = split_list(row.column_text(c++));
   t.solution = row.column_text(c++);
   t.created_at = row.column_int64(c++);
   t.updated_at = row.column_int64(c++);
@@ -156,7 +137,7 @@ void bind_ticket(Statement& stmt, int first, const Ticket& t) {
   stmt.bind(i++, std::string_view(t.facts.affected));
   stmt.bind(i++, std::string_view(t.facts.symptoms));
   stmt.bind(i++, std::string_view(t.facts.business_impact));
-  stmt.bind(i++, std::string_view(join_ids(t.finding_ids)));
+  stmt.bind(i++, std::string_view(join_list(t.finding_ids)));
   stmt.bind(i++, std::string_view(t.solution));
   stmt.bind(i++, t.created_at);
   stmt.bind(i++, t.updated_at);

@@ -3,6 +3,8 @@
 // value is a bound parameter, and each shape is prepared once and cached.
 #include "server/store/sqlite_ticket_store.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -165,15 +167,18 @@ Result<void> SqliteTicketStore::write_children(std::int64_t id, const TicketWrit
                                    "' is not one of bundle, action_result, recording, file");
     }
     auto stmt = db_.statement(
-        "INSERT INTO ticket_attachments (ticket_id, kind, ref, added_at, added_by) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        "INSERT INTO ticket_attachments (ticket_id, kind, ref, added_at, added_by, name, size, "
+        "content_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
     if (!stmt) return fail(stmt.error());
     (*stmt)
         ->bind(1, id)
         .bind(2, std::string_view(a.kind))
         .bind(3, std::string_view(a.ref))
         .bind(4, a.added_at)
-        .bind(5, std::string_view(a.added_by));
+        .bind(5, std::string_view(a.added_by))
+        .bind(6, std::string_view(a.name))
+        .bind(7, static_cast<std::int64_t>(std::min<std::uint64_t>(a.size, INT64_MAX)))
+        .bind(8, std::string_view(a.content_type));
     if (auto done = (*stmt)->run(); !done) return done;
   }
   for (const std::string& rule : write.fired) {
@@ -213,6 +218,9 @@ Result<Ticket> SqliteTicketStore::save(TicketWrite write) {
   std::vector<TicketMessage> extra;
   if (write.messages_for_new && write.ticket.id != 0) extra = write.messages_for_new(write.ticket);
   if (auto children = write_children(*id, write, extra); !children) return fail(children.error());
+  if (write.in_transaction) {
+    if (auto more = write.in_transaction(write.ticket); !more) return fail(more.error());
+  }
   if (auto committed = txn->commit(); !committed) return fail(committed.error());
   return std::move(write.ticket);
 }

@@ -1,6 +1,7 @@
 // The relay's record: users, API tokens, enrollment tokens, devices,
 // (schema v2) diagnostic bundles with the tickets they attach to, and
-// (schema v3) the full helpdesk tickets behind ticket_store().
+// (schema v3) the full helpdesk tickets behind ticket_store(), (schema v5)
+// the knowledge base behind kb_store() and webhooks behind webhook_store().
 // One interface so PostgreSQL can stand beside the embedded SQLite later;
 // open_sqlite_store() is today's implementation.
 //
@@ -20,7 +21,9 @@
 
 #include "common/core/result.h"
 #include "common/core/time_format.h"
+#include "server/store/kb_store.h"
 #include "server/store/ticket_store.h"
+#include "server/store/webhook_store.h"
 
 namespace helpline::relay {
 
@@ -93,10 +96,15 @@ struct Ticket {
 
 struct TicketAttachment {
   std::int64_t ticket_id = 0;
-  std::string kind;           // "bundle"
-  std::string ref;            // what is attached: the bundle id
+  std::string kind;  // "bundle", "action_result", "recording", "file"
+  std::string ref;   // what is attached: the bundle or blob id
   UnixMillis added_at = 0;
   std::string added_by;
+  // (schema v5) for files: the name it was uploaded as, its size and media
+  // type; "" and 0 when not recorded.
+  std::string name{};
+  std::uint64_t size = 0;
+  std::string content_type{};
 };
 
 // A diagnostic bundle received from an agent. Its encoded bytes are in the
@@ -175,6 +183,9 @@ class Store {
   // The full helpdesk tickets (ticket_store.h), on the same connection and
   // thread as this Store; valid as long as the Store.
   [[nodiscard]] virtual TicketStore& ticket_store() = 0;
+  // The knowledge base and webhooks (kb_store.h, webhook_store.h), likewise.
+  [[nodiscard]] virtual KbStore& kb_store() = 0;
+  [[nodiscard]] virtual WebhookStore& webhook_store() = 0;
 
   // The minimal view of schema v2, still what diagnostics check a ticket
   // id against. create_ticket() inserts a bare ticket (no SLA clock, no

@@ -48,6 +48,11 @@ struct AttachmentDraft {
   std::string ref;
   UnixMillis added_at = 0;
   std::string added_by;
+  // Optional (schema v5): the file name a person knows it by, its size in
+  // bytes and its media type ("image/png").
+  std::string name{};
+  std::uint64_t size = 0;
+  std::string content_type{};
 };
 
 // The kinds an attachment may have.
@@ -75,6 +80,11 @@ struct TicketWrite {
   // For a new ticket: messages that need the assigned id (the automatic
   // acknowledgement), built from the ticket as stored.
   std::function<std::vector<TicketMessage>(const tickets::Ticket&)> messages_for_new;
+  // Runs inside the transaction after everything above is written, with
+  // the ticket as stored (its id assigned): further writes that belong to
+  // this change (a knowledge-base link, queued webhook deliveries) through
+  // this Store only. An error rolls the whole change back.
+  std::function<Result<void>(const tickets::Ticket&)> in_transaction;
 };
 
 // The position after the last ticket of a page.

@@ -1,5 +1,5 @@
 // What the tunnel asks of the helpdesk on behalf of an enrolled device: the
-// end-user channel (`helpline-agent report|tickets|reply|rate`). The tunnel
+// end-user channel (`helpline-agent report|tickets|reply|rate|kb`). The tunnel
 // has authenticated the device (its certificate) before any call; the desk
 // decides what that device may see and do: only tickets whose requester
 // device is `device.id`. Another device's ticket is answered "not_found",
@@ -57,6 +57,12 @@ class DeviceDesk {
   [[nodiscard]] virtual Result<v1::DeviceTicket> device_rate(const Device& device,
                                                             const v1::TicketRating& rating,
                                                             std::string_view idempotency_key) = 0;
+
+  // Public knowledge-base articles for the person at the device: the ones
+  // named (unknown and internal ones are left out) or those matching the
+  // search words. "bad_value" for a malformed id, query or limit.
+  [[nodiscard]] virtual Result<v1::KbArticleList> device_articles(
+      const Device& device, const v1::DeviceKbRequest& request) = 0;
 };
 
 }  // namespace helpline::relay

@@ -1,9 +1,10 @@
 // ticket_bench: the helpdesk's embedded store at scale.
 //
 //   1. Creates --tickets tickets (default 1,000,000) through HelpdeskService
-//      (matrix, SLA clock, acknowledgement, history, one transaction each)
-//      into a fresh SQLite store; prints the overall create rate and the
-//      rate of the last 10,000 (with the store full).
+//      (matrix, SLA clock, acknowledgement, history, the webhook outbox as
+//      the relay wires it, one transaction each) into a fresh SQLite store;
+//      prints the overall create rate and the rate of the last 10,000 (with
+//      the store full).
 //   2. --queries times (default 200) each: the default technician queue
 //      (open tickets by priority then SLA deadline, first page of 50) and a
 //      filtered search (priority 4, breaching, first page); p50 and p99.
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,12 +25,16 @@
 #include <vector>
 
 #include "server/helpdesk/helpdesk_service.h"
+#include "tests/bench/bench_stats.h"
+#include "server/webhooks/webhooks.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace t = helpline::relay::tickets;
-using Clock = std::chrono::steady_clock;
+using Clock = helpline::bench::BenchClock;
+using helpline::bench::ms_since;
+using helpline::bench::percentile;
 
 constexpr helpline::UnixMillis kStart = 1'800'000'000'000;
 
@@ -37,23 +43,6 @@ struct Options {
   long queries = 200;
   fs::path dir;
 };
-
-[[nodiscard]] double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-[[nodiscard]] double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  auto rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(values.size()));
-  return values[std::min(rank, values.size() - 1)];
-}
-
-[[nodiscard]] std::uintmax_t size_of(const fs::path& path) {
-  std::error_code ec;
-  auto size = fs::file_size(path, ec);
-  return ec ? 0 : size;
-}
 
 int run(const Options& options) {
   fs::create_directories(options.dir);
@@ -66,8 +55,15 @@ int run(const Options& options) {
     return 1;
   }
   helpline::UnixMillis now = kStart;
+  // As in the relay: events go through the webhook outbox (no webhook is
+  // configured here, so nothing is queued and no body is rendered).
+  boost::asio::io_context io;
+  helpline::relay::webhooks::WebhookService webhooks(
+      io, **store, {}, [](const auto&, std::string_view) { return std::string("{}"); },
+      [&now] { return now; });
   helpline::relay::helpdesk::HelpdeskService service(**store, t::HelpdeskRules{},
                                                      [&now] { return now; });
+  service.set_outbox(&webhooks);
   const t::Actor tech = t::Actor::technician("bench", t::SupportLevel::kL1);
   const char* categories[] = {"hardware", "software", "network", "access", "request", "other"};
 
@@ -123,10 +119,7 @@ int run(const Options& options) {
   now += 3'600'000;  // an hour later: priority 4 first responses are overdue
   measure("filtered (priority 4, breaching)", filtered);
 
-  std::printf("database: %.1f MiB (relay.db %.1f MiB + WAL %.1f MiB)\n",
-              static_cast<double>(size_of(db) + size_of(db.string() + "-wal")) / 1048576.0,
-              static_cast<double>(size_of(db)) / 1048576.0,
-              static_cast<double>(size_of(db.string() + "-wal")) / 1048576.0);
+  helpline::bench::print_database_size(db);
   return 0;
 }
 
@@ -136,18 +129,10 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);  // one info line per ticket would dominate
   Options options;
   options.dir = fs::temp_directory_path() / "helpline-ticket-bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--tickets") {
-      options.tickets = std::max(1L, std::strtol(argv[i + 1], nullptr, 10));
-    } else if (flag == "--queries") {
-      options.queries = std::max(1L, std::strtol(argv[i + 1], nullptr, 10));
-    } else if (flag == "--dir") {
-      options.dir = argv[i + 1];
-    } else {
-      std::fprintf(stderr, "usage: ticket_bench [--tickets N] [--queries N] [--dir PATH]\n");
-      return 2;
-    }
+  if (!helpline::bench::parse_flags(
+          argc, argv, {{"--tickets", &options.tickets}, {"--queries", &options.queries}},
+          options.dir, "usage: ticket_bench [--tickets N] [--queries N] [--dir PATH]")) {
+    return 2;
   }
   return run(options);
 }

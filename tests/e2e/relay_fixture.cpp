@@ -145,6 +145,25 @@ void RelayFixture::start_relay_again() {
   EXPECT_EQ(api_port_, api);
 }
 
+std::optional<Struct> RelayFixture::json_output(const RunResult& run) {
+  EXPECT_EQ(run.exit_code, 0) << run.describe();
+  if (run.exit_code != 0) return std::nullopt;
+  auto parsed = parse_json_object(run.out);
+  EXPECT_TRUE(parsed) << run.out;
+  if (!parsed) return std::nullopt;
+  return std::move(*parsed);
+}
+
+fs::path RelayFixture::login_new_user(const std::string& name, const std::string& role) {
+  auto user = json_output(cli({"user", "add", name, "--role", role, "--json"}));
+  const fs::path config = path_for(name + ".toml");
+  RunResult done =
+      cli_with(config, {"login", "--url", api_url(), "--ca-pin", ca_pin(), "--user", name},
+               user ? json_field_string(*user, "password") : "");
+  EXPECT_EQ(done.exit_code, 0) << done.describe();
+  return config;
+}
+
 bool RelayFixture::relay_running() { return relay_ && relay_->running(); }
 
 void RelayFixture::stop_everything() {

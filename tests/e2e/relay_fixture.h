@@ -102,6 +102,14 @@ class RelayFixture : public ::testing::Test {
       std::vector<std::string> args) const;
   [[nodiscard]] RunResult run_options(helpline::testing::ProcessOptions options);
   [[nodiscard]] static std::filesystem::path agent_binary();
+  // A command's stdout as a JSON object; nullopt (the failure recorded)
+  // when the command failed or printed something else.
+  [[nodiscard]] std::optional<Struct> json_output(const RunResult& run);
+  // `helpline user add NAME --role ROLE` as the admin, then `login` as that
+  // user with a CLI config of its own, whose path is returned (the
+  // failure recorded when either step fails).
+  [[nodiscard]] std::filesystem::path login_new_user(const std::string& name,
+                                                     const std::string& role);
 
   // A fresh path inside the test's temp dir (not created).
   [[nodiscard]] std::filesystem::path path_for(std::string_view name) const;

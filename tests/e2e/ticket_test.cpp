@@ -19,17 +19,10 @@ using ::testing::HasSubstr;
 
 class Tickets : public RelayFixture {
  protected:
-  // Logs in a user with `role` under its own CLI config at `config`.
+  // Logs in a user "tech-<role>" under its own CLI config at `config`.
   void login(const std::string& role, std::filesystem::path& config) {
-    RunResult added = cli({"user", "add", "tech-" + role, "--role", role, "--json"});
-    ASSERT_EQ(added.exit_code, 0) << added.describe();
-    auto user = parse_json_object(added.out);
-    ASSERT_TRUE(user) << user.error().message;
-    config = path_for("tech-" + role + ".toml");
-    RunResult done = cli_with(
-        config, {"login", "--url", api_url(), "--ca-pin", ca_pin(), "--user", "tech-" + role},
-        json_field_string(*user, "password"));
-    ASSERT_EQ(done.exit_code, 0) << done.describe();
+    config = login_new_user("tech-" + role, role);
+    ASSERT_FALSE(HasFailure());
   }
 
   // `helpline ARGS --json` as `config`'s user, parsed; fails the test when
