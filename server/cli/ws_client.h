@@ -58,9 +58,6 @@ class WsConnection {
   boost::beast::flat_buffer buffer_;
 };
 
-// Percent-encodes a query value.
-[[nodiscard]] std::string url_encode(std::string_view text);
-
 // `helpline session shell`: a raw-mode terminal on a session's shell.
 [[nodiscard]] int run_shell(const ApiClient& client, const std::string& session);
 // `helpline session pull` / `push`.

@@ -60,6 +60,7 @@ struct Target {
   std::string secret;               // 16-256 printable ASCII characters
   std::vector<std::string> events;  // kEventNames entries; empty: all
   std::string ca_file;              // absolute path of a PEM file; only for https
+  bool enabled = true;              // false: kept, but sent nothing
 };
 
 // Checks every field; `prefix` is put before field names in errors
