@@ -24,6 +24,7 @@ struct Connection {
   bool connected = false;
   bool reading = false;
   bool closing = false;
+  bool shut_down = false;  // our half toward the local server
   char buffer[32 * 1024];
 };
 
@@ -92,10 +93,11 @@ class ForwardChannel final : public SessionChannel {
   }
 
   void on_peer_closed() override {
-    // The technician's client shut its side: pass that on.
-    if (!conn_ || !conn_->connected || conn_->closing) return;
-    uv_shutdown(&conn_->shutdown, reinterpret_cast<uv_stream_t*>(&conn_->tcp),
-                [](uv_shutdown_t*, int) {});
+    // The technician's client shut its side: pass that on, once the
+    // connection is up (a short request and its end can both arrive while
+    // it is still connecting).
+    peer_closed_ = true;
+    if (conn_ && conn_->connected) shutdown_tcp();
   }
 
   void on_reset(std::string_view) override {
@@ -116,6 +118,7 @@ class ForwardChannel final : public SessionChannel {
     }
     conn_->connected = true;
     if (!early_.empty()) write_tcp(std::exchange(early_, std::string()));
+    if (peer_closed_) shutdown_tcp();
     start_reading();
   }
 
@@ -156,6 +159,14 @@ class ForwardChannel final : public SessionChannel {
   static void on_connect(uv_connect_t* req, int status) {
     auto* conn = static_cast<Connection*>(req->data);
     if (conn->channel != nullptr && !conn->closing) conn->channel->connected(status);
+  }
+
+  // Half-closes toward the local server after the queued writes.
+  void shutdown_tcp() {
+    if (conn_->closing || conn_->shut_down) return;
+    conn_->shut_down = true;
+    uv_shutdown(&conn_->shutdown, reinterpret_cast<uv_stream_t*>(&conn_->tcp),
+                [](uv_shutdown_t*, int) {});
   }
 
   void start_reading() {
@@ -218,6 +229,7 @@ class ForwardChannel final : public SessionChannel {
   std::shared_ptr<Connection> conn_;
   std::uint32_t port_ = 0;
   std::string early_;
+  bool peer_closed_ = false;  // the technician's side has ended
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
 };
