@@ -84,6 +84,10 @@ asio::awaitable<void> ApiServer::accept_loop() {
 
 asio::awaitable<void> ApiServer::serve(tcp::socket socket) {
   std::string remote = remote_of(socket);
+  // Small writes go out at once: a session's keystroke echo would
+  // otherwise wait for the client's delayed ACK (Nagle), 40 ms on Linux.
+  boost::system::error_code nodelay_ec;
+  socket.set_option(tcp::no_delay(true), nodelay_ec);
   beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ssl_);
   boost::system::error_code ec;
   beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);

@@ -160,6 +160,9 @@ int main(int argc, char** argv) {
         .field("idle_cpu_seconds_per_minute", cpu_s * per_minute)
         .field("context_switches_per_minute", static_cast<double>(switches) * per_minute)
         .field("idle_rss_kib", static_cast<std::int64_t>(after->rss_kib))
+        .field("idle_library_rss_kib", static_cast<std::int64_t>(after->library_rss_kib))
+        .field("idle_own_rss_kib",
+               static_cast<std::int64_t>(after->rss_kib - after->library_rss_kib))
         .field("peak_rss_kib", static_cast<std::int64_t>(after->peak_rss_kib))
         .field("still_online", still_online)
         .end_object();
@@ -170,8 +173,11 @@ int main(int argc, char** argv) {
               options.starts, median, online_ms.front(), online_ms.back());
   std::printf("idle for %.0f s: CPU %.4f s (%.4f s per minute), %.0f context switches per minute\n",
               options.idle_s, cpu_s, cpu_s * per_minute, static_cast<double>(switches) * per_minute);
-  std::printf("RSS %.2f MiB (peak %.2f MiB)%s\n", static_cast<double>(after->rss_kib) / 1024.0,
+  std::printf("RSS %.2f MiB (peak %.2f MiB), of which shared libraries %.2f MiB, own %.2f MiB%s\n",
+              static_cast<double>(after->rss_kib) / 1024.0,
               static_cast<double>(after->peak_rss_kib) / 1024.0,
+              static_cast<double>(after->library_rss_kib) / 1024.0,
+              static_cast<double>(after->rss_kib - after->library_rss_kib) / 1024.0,
               still_online ? "" : "; the agent was no longer online at the end");
   return still_online ? 0 : 1;
 }

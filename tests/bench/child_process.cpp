@@ -74,6 +74,31 @@ void read_status(const std::string& path, ProcSample& out, bool memory) {
   }
 }
 
+// The resident pages of shared libraries mapped from files: code and data
+// that every process using those libraries shares on a workstation.
+[[nodiscard]] long library_rss_kib(const std::string& smaps_path) {
+  std::ifstream smaps(smaps_path);
+  std::string line;
+  bool library = false;
+  long total = 0;
+  while (std::getline(smaps, line)) {
+    std::istringstream fields(line);
+    std::string first;
+    fields >> first;
+    if (first == "Rss:") {
+      long value = 0;
+      fields >> value;
+      if (library) total += value;
+    } else if (!first.empty() && first.back() != ':') {
+      // A mapping's header: "start-end perms offset dev inode [path]".
+      std::string perms, offset, dev, inode, path;
+      fields >> perms >> offset >> dev >> inode >> path;
+      library = path.find(".so") != std::string::npos && path.front() == '/';
+    }
+  }
+  return total;
+}
+
 }  // namespace
 
 Result<ProcSample> sample(pid_t pid) {
@@ -84,6 +109,7 @@ Result<ProcSample> sample(pid_t pid) {
     return fail("proc_unreadable", base + ": no such process");
   }
   read_status(base + "/status", out, /*memory=*/true);
+  out.library_rss_kib = library_rss_kib(base + "/smaps");
   out.context_switches = 0;  // summed over the threads below
   // Every thread's CPU time in nanoseconds (schedstat's first field):
   // finer than the clock ticks of /proc/PID/stat.

@@ -29,6 +29,7 @@ struct SpawnSpec {
 struct ProcSample {
   long rss_kib = 0;          // VmRSS
   long peak_rss_kib = 0;     // VmHWM
+  long library_rss_kib = 0;  // of that, pages of shared libraries (*.so*) mapped from files
   double cpu_seconds = 0;    // utime + stime
   long context_switches = 0; // voluntary + involuntary: about one per wakeup
 };

@@ -117,10 +117,13 @@ Result<Technician::Reply> Technician::call(const std::string& method, const std:
       }
       auto& response = parser.get();
       if (ec) {
-        // A kept-alive connection the relay closed meanwhile: once more, fresh.
+        // A kept-alive connection the relay closed meanwhile (it restarted:
+        // no close_notify): once more, fresh.
         connection_.reset();
         if (attempt == 0 && (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                             ec == asio::error::connection_reset)) {
+                             ec == asio::error::connection_reset ||
+                             ec == asio::error::broken_pipe ||
+                             ec == asio::ssl::error::stream_truncated)) {
           continue;
         }
         co_return fail("http_error", method + " " + target + ": " + ec.message());

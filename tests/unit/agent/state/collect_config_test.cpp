@@ -3,22 +3,19 @@
 #include <gtest/gtest.h>
 
 #include "agent/state/agent_state.h"
+#include "tests/unit/agent/state/config_tables.h"
 
 namespace helpline::agent {
 namespace {
 
-const std::string kBase = R"(relay = "relay.example.com:8443"
-ca_pin = "SHA256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-device_id = "dev_3f9a"
-enrolled_at = 2026-11-21T10:00:00Z
-)";
+using config_tables::kMinimalAgentToml;
 
 Result<AgentConfig> parse_with(std::string_view collect_table) {
-  return parse_agent_config(kBase + "\n[collect]\n" + std::string(collect_table));
+  return config_tables::parse_with_table("collect", collect_table);
 }
 
 TEST(CollectConfig, AbsentTableMeansDefaults) {
-  auto config = parse_agent_config(kBase);
+  auto config = parse_agent_config(kMinimalAgentToml);
   ASSERT_TRUE(config) << config.error().to_string();
   EXPECT_EQ(config->collect, CollectConfig{});
   EXPECT_EQ(render_agent_config(*config).find("[collect]"), std::string::npos);
@@ -76,7 +73,7 @@ TEST(CollectConfig, RejectsEachBadValueByKey) {
 }
 
 TEST(CollectConfig, CollectMustBeATable) {
-  auto config = parse_agent_config(kBase + "collect = 3\n");
+  auto config = parse_agent_config(kMinimalAgentToml + "collect = 3\n");
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().message, "agent.toml: collect: expected a table: [collect]");
 }

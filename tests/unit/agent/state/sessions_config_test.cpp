@@ -3,22 +3,19 @@
 #include <gtest/gtest.h>
 
 #include "agent/state/agent_state.h"
+#include "tests/unit/agent/state/config_tables.h"
 
 namespace helpline::agent {
 namespace {
 
-const std::string kBase = R"(relay = "relay.example.com:8443"
-ca_pin = "SHA256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-device_id = "dev_3f9a"
-enrolled_at = 2026-11-21T10:00:00Z
-)";
+using config_tables::kMinimalAgentToml;
 
 Result<AgentConfig> parse_with(std::string_view table) {
-  return parse_agent_config(kBase + "\n[sessions]\n" + std::string(table));
+  return config_tables::parse_with_table("sessions", table);
 }
 
 TEST(SessionsConfig, AbsentTableMeansPromptAndDefaults) {
-  auto config = parse_agent_config(kBase);
+  auto config = parse_agent_config(kMinimalAgentToml);
   ASSERT_TRUE(config) << config.error().to_string();
   EXPECT_EQ(config->sessions, SessionsConfig{});
   EXPECT_EQ(config->sessions.consent_policy, ::helpline::session::Policy::kPrompt);
