@@ -5,7 +5,8 @@
 //      status.json says connected (polled every 0.5 ms); median, min, max;
 //   2. one agent left idle for --idle seconds (default 60) once online and
 //      settled: CPU seconds (every thread, from /proc schedstat), context
-//      switches (about one per wakeup), RSS at the end and its peak.
+//      switches (about one per wakeup), RSS at the end and its peak, and
+//      the end RSS without shared libraries' resident pages.
 // Prints figures only; nothing is asserted.
 //
 // usage: agent_bench --state DIR [--starts N] [--idle S] [--settle S] [--json]
