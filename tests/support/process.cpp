@@ -177,7 +177,8 @@ std::optional<int> Process::wait_exit(milliseconds timeout) {
 int Process::terminate(milliseconds grace, bool* killed) {
   if (killed != nullptr) *killed = false;
   if (!running()) return status_.value_or(-1);
-  ::kill(pid_, SIGTERM);
+  if (!term_sent_) ::kill(pid_, SIGTERM);
+  term_sent_ = true;
   if (auto status = wait_exit(grace)) return *status;
   if (killed != nullptr) *killed = true;
   kill_and_reap();
@@ -185,7 +186,9 @@ int Process::terminate(milliseconds grace, bool* killed) {
 }
 
 void Process::signal(int signum) {
-  if (running()) ::kill(pid_, signum);
+  if (!running()) return;
+  ::kill(pid_, signum);
+  if (signum == SIGTERM) term_sent_ = true;
 }
 
 std::string Process::stdout_text() const { return read_text_file(stdout_path_); }

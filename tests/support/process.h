@@ -52,8 +52,10 @@ class Process {
   // Waits up to `timeout` for the child to exit. Returns its exit status
   // (see exit_status()), or std::nullopt if it is still running.
   [[nodiscard]] std::optional<int> wait_exit(std::chrono::milliseconds timeout);
-  // SIGTERM, wait up to `grace`, then SIGKILL and reap. Returns the exit
-  // status; `killed` (if given) tells whether SIGKILL was needed.
+  // SIGTERM (unless signal(SIGTERM) already sent one: a daemon is stopped
+  // with one, as systemd does), wait up to `grace`, then SIGKILL and reap.
+  // Returns the exit status; `killed` (if given) tells whether SIGKILL was
+  // needed.
   int terminate(std::chrono::milliseconds grace, bool* killed = nullptr);
   // Sends a signal without waiting. No-op once the child was reaped.
   void signal(int signum);
@@ -72,6 +74,7 @@ class Process {
 
   pid_t pid_ = -1;
   std::optional<int> status_;
+  bool term_sent_ = false;
   std::filesystem::path stdout_path_;
   std::filesystem::path stderr_path_;
 };
