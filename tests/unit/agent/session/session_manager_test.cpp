@@ -2,13 +2,17 @@
 // and multiplexer on the test's loop): refusals of bad requests and bad
 // streams name their reason, data a misbehaving relay sends on a channel
 // that is already closed is dropped, and through all of it the session and
-// its shell keep working until the relay closes the session.
+// its shell keep working until the relay closes the session. A forward
+// stream passes the relay's end on to the local server.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <map>
 #include <optional>
+#include <span>
 
 #include "agent/consent/consent_broker.h"
 #include "agent/session/session.h"
@@ -210,6 +214,174 @@ TEST(SessionManager, RefusesBadInputWithReasonsAndKeepsTheSessionRunning) {
   EXPECT_TRUE(answers[3].session_close().was_active());
   EXPECT_EQ(streams.resets[shell].rfind("session_ended: done", 0), 0u) << streams.resets[shell];
   EXPECT_TRUE(manager->active().empty());
+
+  link.reset();
+  manager.reset();
+  relay.reset();
+  EXPECT_EQ(uv_loop_close(&loop), 0) << "a libuv handle was left open";
+}
+
+
+// A TCP server on the test's loop that answers a connection with what it
+// received, once the client has shut its side (as a request-response
+// service does), then shuts its own side.
+class EchoAtEnd {
+ public:
+  explicit EchoAtEnd(uv_loop_t* loop) {
+    uv_tcp_init(loop, &server_);
+    server_.data = this;
+    sockaddr_in addr{};
+    uv_ip4_addr("127.0.0.1", 0, &addr);
+    EXPECT_EQ(uv_tcp_bind(&server_, reinterpret_cast<const sockaddr*>(&addr), 0), 0);
+    EXPECT_EQ(uv_listen(reinterpret_cast<uv_stream_t*>(&server_), 4, &on_connection), 0);
+    sockaddr_storage bound{};
+    int len = sizeof bound;
+    uv_tcp_getsockname(&server_, reinterpret_cast<sockaddr*>(&bound), &len);
+    port_ = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] bool saw_end() const { return saw_end_; }
+  void close() {
+    uv_close(reinterpret_cast<uv_handle_t*>(&server_), nullptr);
+    if (accepted_) uv_close(reinterpret_cast<uv_handle_t*>(&client_), nullptr);
+  }
+
+ private:
+  static void on_connection(uv_stream_t* server, int status) {
+    auto* self = static_cast<EchoAtEnd*>(server->data);
+    if (status != 0 || self->accepted_) return;
+    uv_tcp_init(server->loop, &self->client_);
+    self->client_.data = self;
+    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&self->client_)) != 0) return;
+    self->accepted_ = true;
+    uv_read_start(
+        reinterpret_cast<uv_stream_t*>(&self->client_),
+        [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+          auto* me = static_cast<EchoAtEnd*>(h->data);
+          *buf = uv_buf_init(me->buffer_, sizeof me->buffer_);
+        },
+        [](uv_stream_t* stream, ssize_t n, const uv_buf_t*) {
+          auto* me = static_cast<EchoAtEnd*>(stream->data);
+          if (n > 0) me->received_.append(me->buffer_, static_cast<std::size_t>(n));
+          if (n != UV_EOF) return;
+          me->saw_end_ = true;
+          uv_read_stop(stream);
+          uv_buf_t out = uv_buf_init(me->received_.data(),
+                                     static_cast<unsigned>(me->received_.size()));
+          uv_write(&me->write_, stream, &out, 1, nullptr);
+          uv_shutdown(&me->shutdown_, stream, nullptr);
+        });
+  }
+
+  uv_tcp_t server_{};
+  uv_tcp_t client_{};
+  uv_write_t write_{};
+  uv_shutdown_t shutdown_{};
+  bool accepted_ = false;
+  bool saw_end_ = false;
+  std::uint16_t port_ = 0;
+  std::string received_;
+  char buffer_[4096];
+};
+
+// The relay opens a forward stream, sends a request and ends its side in
+// one burst. The end must reach the local server (after the request), or a
+// request-response service never answers; the answer and the server's end
+// come back. (Whether the burst arrives before the agent's connection to
+// the local port is up depends on the loop's order; forward_channel.cpp
+// handles both.)
+TEST(SessionManager, ForwardPassesTheRelaysEndToTheLocalServer) {
+  uv_loop_t loop{};
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  testing::TempDir dir;
+  auto server_context = testing::ok(tls::make_server_context(tls::ServerConfig{
+      testing::pki().server, testing::pki().ca_pem, tls::ClientCertMode::kOptional}));
+  std::optional<testing::FakeRelay> relay;
+  relay.emplace(&loop, server_context.get());
+  EchoAtEnd echo(&loop);
+
+  LinkConfig config;
+  config.state = testing::make_state(dir.path(), relay->port());
+  config.host = HostInfo{"testhost", "linux-test", "Test OS 1"};
+  auto link = testing::ok(Link::create(&loop, std::move(config)));
+  consent::ConsentOptions consent_options;
+  consent_options.logged_in_user = [] { return std::optional<std::string>(me()); };
+  consent_options.notify = [](const actions::ConsentRequest&, bool) {};
+  consent::ConsentBroker broker(&loop, consent_options);
+  SessionsConfig sessions;
+  sessions.consent_policy = ::helpline::session::Policy::kUnattended;
+  sessions.forward_ports = {echo.port()};
+  auto manager =
+      testing::ok(session::SessionManager::create(&loop, *link, broker, sessions, dir.path()));
+  manager->attach();
+
+  const std::string request = "GET / HTTP/1.0\r\n\r\n";
+  std::uint32_t forward = 0;
+  std::string answer;
+  bool answer_ended = false;
+  std::optional<std::string> reset;
+
+  relay->on_control = [&](testing::FakeRelay::Connection& c, const v1::Frame& frame) {
+    if (frame.has_hello()) {
+      v1::Frame ack;
+      ack.mutable_hello_ack()->set_relay_version("script");
+      c.send(std::move(ack));
+      c.send(open_frame(1, {"forward"}));
+      return;
+    }
+    if (!frame.has_response()) return;
+    if (frame.response().id() == 1) {
+      ASSERT_TRUE(frame.response().has_session_open()) << frame.response().DebugString();
+      v1::SessionStreamOpen open;
+      open.set_session_id("ses_0011223344556601");
+      open.mutable_forward()->set_port(echo.port());
+      auto id = c.mux.open_channel("forward", open.SerializeAsString());
+      ASSERT_TRUE(id);
+      forward = *id;
+      auto n = c.mux.write(forward, std::span(reinterpret_cast<const std::uint8_t*>(request.data()),
+                                              request.size()));
+      ASSERT_TRUE(n && *n == request.size());
+      ASSERT_TRUE(c.mux.close_channel(forward));
+      c.flush();  // open, data and end in one burst
+    }
+    if (frame.response().id() == 2) link->stop();
+  };
+  relay->on_stream = [&](testing::FakeRelay::Connection& c, const wire::MuxEvent& event) {
+    using Kind = wire::MuxEvent::Kind;
+    if (event.channel != forward) return;
+    if (event.kind == Kind::kChannelData) {
+      c.mux.consume(event.channel, event.data.size());
+      answer += event.data;
+    } else if (event.kind == Kind::kChannelReset) {
+      reset = event.reason;
+    } else if (event.kind == Kind::kChannelClosed) {
+      answer_ended = true;
+    } else {
+      return;
+    }
+    if (answer_ended || reset) {
+      v1::Frame close;
+      close.mutable_request()->set_id(2);
+      close.mutable_request()->mutable_session_close()->set_session_id("ses_0011223344556601");
+      close.mutable_request()->mutable_session_close()->set_reason("done");
+      c.send(std::move(close));
+    }
+  };
+  link->set_on_stopped([&] {
+    manager->close([&] { broker.close([] {}); });
+    relay->stop_listening();
+    echo.close();
+  });
+  link->start();
+  testing::run_loop_bounded(&loop, [&] {
+    link->stop();
+    relay->close();
+  });
+
+  EXPECT_FALSE(reset.has_value()) << *reset;
+  EXPECT_TRUE(echo.saw_end()) << "the local server never saw the relay's end";
+  EXPECT_EQ(answer, request);
+  EXPECT_TRUE(answer_ended);
 
   link.reset();
   manager.reset();
