@@ -10,7 +10,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -54,30 +56,56 @@ struct Streams {
   std::map<std::uint32_t, ::helpline::session::MessageDecoder> decoders;
 };
 
-TEST(SessionManager, RefusesBadInputWithReasonsAndKeepsTheSessionRunning) {
-  uv_loop_t loop{};
-  ASSERT_EQ(uv_loop_init(&loop), 0);
-  testing::TempDir dir;
-  auto server_context = testing::ok(tls::make_server_context(tls::ServerConfig{
-      testing::pki().server, testing::pki().ca_pem, tls::ClientCertMode::kOptional}));
-  std::optional<testing::FakeRelay> relay;
-  relay.emplace(&loop, server_context.get());
+// The agent's side of these tests on one loop: a scripted relay, a link to
+// it, a consent broker that sees this user logged in, and, once
+// start_sessions() is called, the session manager.
+struct Endpoint {
+  Endpoint() {
+    EXPECT_EQ(uv_loop_init(&loop), 0);
+    server_context = testing::ok(tls::make_server_context(tls::ServerConfig{
+        testing::pki().server, testing::pki().ca_pem, tls::ClientCertMode::kOptional}));
+    relay.emplace(&loop, server_context.get());
+    LinkConfig config;
+    config.state = testing::make_state(dir.path(), relay->port());
+    config.host = HostInfo{"testhost", "linux-test", "Test OS 1"};
+    link = testing::ok(Link::create(&loop, std::move(config)));
+    consent::ConsentOptions consent_options;
+    consent_options.logged_in_user = [] { return std::optional<std::string>(me()); };
+    consent_options.notify = [](const actions::ConsentRequest&, bool) {};
+    broker = std::make_unique<consent::ConsentBroker>(&loop, consent_options);
+  }
 
-  LinkConfig config;
-  config.state = testing::make_state(dir.path(), relay->port());
-  config.host = HostInfo{"testhost", "linux-test", "Test OS 1"};
-  auto link = testing::ok(Link::create(&loop, std::move(config)));
-  consent::ConsentOptions consent_options;
-  consent_options.logged_in_user = [] { return std::optional<std::string>(me()); };
-  consent_options.notify = [](const actions::ConsentRequest&, bool) {};
-  consent::ConsentBroker broker(&loop, consent_options);
-  SessionsConfig sessions;
-  sessions.consent_policy = ::helpline::session::Policy::kUnattended;
-  sessions.file_roots = {dir.path().string()};
-  sessions.forward_ports = {5900};
-  sessions.shell = "/bin/sh";
-  auto manager = testing::ok(session::SessionManager::create(&loop, *link, broker, sessions, dir.path()));
-  manager->attach();
+  // Sessions that need nobody's approval, with `configure`'s limits.
+  void start_sessions(const std::function<void(SessionsConfig&)>& configure) {
+    SessionsConfig sessions;
+    sessions.consent_policy = ::helpline::session::Policy::kUnattended;
+    configure(sessions);
+    manager = testing::ok(
+        session::SessionManager::create(&loop, *link, *broker, sessions, dir.path()));
+    manager->attach();
+  }
+
+  uv_loop_t loop{};
+  testing::TempDir dir;
+  tls::SslCtxPtr server_context;
+  std::optional<testing::FakeRelay> relay;
+  std::unique_ptr<Link> link;
+  std::unique_ptr<consent::ConsentBroker> broker;
+  std::unique_ptr<session::SessionManager> manager;
+};
+
+TEST(SessionManager, RefusesBadInputWithReasonsAndKeepsTheSessionRunning) {
+  Endpoint e;
+  e.start_sessions([&](SessionsConfig& sessions) {
+    sessions.file_roots = {e.dir.path().string()};
+    sessions.forward_ports = {5900};
+    sessions.shell = "/bin/sh";
+  });
+  uv_loop_t& loop = e.loop;
+  auto& relay = e.relay;
+  auto& link = e.link;
+  auto& broker = *e.broker;
+  auto& manager = e.manager;
 
   std::map<std::uint64_t, v1::Response> answers;
   Streams streams;
@@ -291,29 +319,14 @@ class EchoAtEnd {
 // the local port is up depends on the loop's order; forward_channel.cpp
 // handles both.)
 TEST(SessionManager, ForwardPassesTheRelaysEndToTheLocalServer) {
-  uv_loop_t loop{};
-  ASSERT_EQ(uv_loop_init(&loop), 0);
-  testing::TempDir dir;
-  auto server_context = testing::ok(tls::make_server_context(tls::ServerConfig{
-      testing::pki().server, testing::pki().ca_pem, tls::ClientCertMode::kOptional}));
-  std::optional<testing::FakeRelay> relay;
-  relay.emplace(&loop, server_context.get());
-  EchoAtEnd echo(&loop);
-
-  LinkConfig config;
-  config.state = testing::make_state(dir.path(), relay->port());
-  config.host = HostInfo{"testhost", "linux-test", "Test OS 1"};
-  auto link = testing::ok(Link::create(&loop, std::move(config)));
-  consent::ConsentOptions consent_options;
-  consent_options.logged_in_user = [] { return std::optional<std::string>(me()); };
-  consent_options.notify = [](const actions::ConsentRequest&, bool) {};
-  consent::ConsentBroker broker(&loop, consent_options);
-  SessionsConfig sessions;
-  sessions.consent_policy = ::helpline::session::Policy::kUnattended;
-  sessions.forward_ports = {echo.port()};
-  auto manager =
-      testing::ok(session::SessionManager::create(&loop, *link, broker, sessions, dir.path()));
-  manager->attach();
+  Endpoint e;
+  EchoAtEnd echo(&e.loop);
+  e.start_sessions([&](SessionsConfig& sessions) { sessions.forward_ports = {echo.port()}; });
+  uv_loop_t& loop = e.loop;
+  auto& relay = e.relay;
+  auto& link = e.link;
+  auto& broker = *e.broker;
+  auto& manager = e.manager;
 
   const std::string request = "GET / HTTP/1.0\r\n\r\n";
   std::uint32_t forward = 0;
