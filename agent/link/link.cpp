@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "common/wire/liveness.h"
+
 namespace helpline::agent {
 namespace {
 
@@ -175,10 +177,7 @@ void Link::on_control(const v1::Frame& frame) {
       on_goodbye(frame.goodbye());
       return;
     case v1::Frame::kHeartbeat: {
-      v1::Frame ack;
-      ack.mutable_heartbeat_ack()->set_seq(frame.heartbeat().seq());
-      ack.mutable_heartbeat_ack()->set_sent_at_ms(frame.heartbeat().sent_at_ms());
-      send(std::move(ack));
+      send(wire::heartbeat_ack(frame.heartbeat()));
       return;
     }
     case v1::Frame::kHeartbeatAck:

@@ -48,4 +48,11 @@ void Liveness::set_interval(std::chrono::milliseconds interval) {
   if (!explicit_dead_after_) dead_after_ = 3 * interval_;
 }
 
+v1::Frame heartbeat_ack(const v1::Heartbeat& heartbeat) {
+  v1::Frame ack;
+  ack.mutable_heartbeat_ack()->set_seq(heartbeat.seq());
+  ack.mutable_heartbeat_ack()->set_sent_at_ms(heartbeat.sent_at_ms());
+  return ack;
+}
+
 }  // namespace helpline::wire

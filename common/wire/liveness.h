@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "helpline/v1/tunnel.pb.h"
+
 namespace helpline::wire {
 
 class Liveness {
@@ -43,5 +45,9 @@ class Liveness {
   TimePoint next_send_{};
   std::uint64_t seq_ = 0;
 };
+
+// The answer to a peer's Heartbeat: a HeartbeatAck echoing its seq and
+// sent_at_ms (the peer measures the round trip from them).
+[[nodiscard]] v1::Frame heartbeat_ack(const v1::Heartbeat& heartbeat);
 
 }  // namespace helpline::wire

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "common/wire/liveness.h"
 #include "server/tunnel/tunnel.h"
 
 namespace helpline::relay {
@@ -276,10 +277,7 @@ void AgentSession::on_control(const v1::Frame& frame) {
   }
   switch (frame.body_case()) {
     case v1::Frame::kHeartbeat: {
-      v1::Frame ack;
-      ack.mutable_heartbeat_ack()->set_seq(frame.heartbeat().seq());
-      ack.mutable_heartbeat_ack()->set_sent_at_ms(frame.heartbeat().sent_at_ms());
-      (void)mux_.send_control(std::move(ack));
+      (void)mux_.send_control(wire::heartbeat_ack(frame.heartbeat()));
       return;
     }
     case v1::Frame::kHeartbeatAck:

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "common/core/time_format.h"
+#include "common/wire/liveness.h"
 
 namespace helpline::loadgen {
 
@@ -140,10 +141,7 @@ void SimAgent::on_control(const v1::Frame& frame) {
       ++stats_.heartbeat_acks;
       return;
     case v1::Frame::kHeartbeat: {
-      v1::Frame ack;
-      ack.mutable_heartbeat_ack()->set_seq(frame.heartbeat().seq());
-      ack.mutable_heartbeat_ack()->set_sent_at_ms(frame.heartbeat().sent_at_ms());
-      send(std::move(ack));
+      send(wire::heartbeat_ack(frame.heartbeat()));
       return;
     }
     case v1::Frame::kRequest:

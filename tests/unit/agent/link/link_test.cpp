@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/wire/liveness.h"
 #include "tests/unit/agent/agent_test_support.h"
 #include "tests/unit/agent/fake_relay.h"
 
@@ -241,10 +242,7 @@ TEST_F(LinkTest, SendsHeartbeatsAfterHelloAck) {
       auto& mine = seqs[c.index];
       mine.push_back(frame.heartbeat().seq());
       EXPECT_NE(frame.heartbeat().sent_at_ms(), 0);
-      v1::Frame ack;
-      ack.mutable_heartbeat_ack()->set_seq(frame.heartbeat().seq());
-      ack.mutable_heartbeat_ack()->set_sent_at_ms(frame.heartbeat().sent_at_ms());
-      c.send(std::move(ack));
+      c.send(wire::heartbeat_ack(frame.heartbeat()));
       if (mine.size() == 3) {
         done = mine;
         link_->stop();
