@@ -105,11 +105,11 @@ struct DiagCollectArgs {
   std::string device;
   std::string sections;      // "system,logs"; empty: all
   std::string since;         // "2h"; empty: the last log entries
-  std::int64_t ticket = 0;   // attach to this ticket; 0: none
+  std::string ticket;        // attach to this ticket (HL-12 or 12); empty: none
   std::uint64_t max_bytes = 0;
 };
 int cmd_diag_collect(const DiagCollectArgs& args, const Output& out);
-int cmd_diag_list(const std::string& device, std::int64_t ticket, const Output& out);
+int cmd_diag_list(const std::string& device, const std::string& ticket, const Output& out);
 int cmd_diag_show(const std::string& id, const Output& out);
 // Writes the bundle byte for byte (0600) after checking its SHA-256 is `id`.
 int cmd_diag_get(const std::string& id, const std::string& out_file);

@@ -97,7 +97,11 @@ int cmd_diag_collect(const DiagCollectArgs& args, const Output& out) {
   v1::api::CollectDiagRequest request;
   for (const std::string& s : split_commas(args.sections)) request.add_sections(s);
   request.set_since(args.since);
-  request.set_ticket(args.ticket);
+  if (!args.ticket.empty()) {
+    auto ticket = parse_ticket(args.ticket);
+    if (!ticket) return report_failure(ticket.error());
+    request.set_ticket(*ticket);
+  }
   request.set_max_bytes(args.max_bytes);
   if (!out.json) std::cerr << "collecting diagnostics from " << args.device << "...\n";
   v1::api::Bundle bundle;
@@ -120,12 +124,15 @@ int cmd_diag_collect(const DiagCollectArgs& args, const Output& out) {
   return 0;
 }
 
-int cmd_diag_list(const std::string& device, std::int64_t ticket, const Output& out) {
+int cmd_diag_list(const std::string& device, const std::string& ticket, const Output& out) {
   std::string path = "/api/v1/diag";
   std::string query;
-  if (!device.empty()) query += "device=" + device;
-  if (ticket != 0)
-    query += (query.empty() ? "" : "&") + std::string("ticket=") + std::to_string(ticket);
+  if (!device.empty()) query += "device=" + url_encode(device);
+  if (!ticket.empty()) {
+    auto id = parse_ticket(ticket);
+    if (!id) return report_failure(id.error());
+    query += (query.empty() ? "" : "&") + std::string("ticket=") + std::to_string(*id);
+  }
   if (!query.empty()) path += "?" + query;
   v1::api::BundleList list;
   if (int rc = fetch("GET", path, list); rc != 0) return rc;

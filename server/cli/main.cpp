@@ -91,18 +91,15 @@ int main(int argc, char** argv) {
   diag_collect->add_option("--sections", collect.sections,
                            "Sections or collectors, comma-separated (default: all)");
   diag_collect->add_option("--since", collect.since, "Logs from this long ago, e.g. 2h");
-  diag_collect->add_option("--ticket", collect.ticket, "Attach the bundle to this ticket")
-      ->check(CLI::PositiveNumber);
+  diag_collect->add_option("--ticket", collect.ticket, "Attach the bundle to this ticket (HL-12)");
   diag_collect->add_option("--max-bytes", collect.max_bytes,
                            "Refuse a bundle larger than this (default: the relay's limit)")
       ->check(CLI::PositiveNumber);
   diag_collect->add_flag("--json", out.json, "Print JSON");
-  std::string diag_device, bundle_id, bundle_out;
-  std::int64_t diag_ticket = 0;
+  std::string diag_device, diag_ticket, bundle_id, bundle_out;
   auto* diag_list = diag->add_subcommand("list", "List collected bundles");
   diag_list->add_option("--device", diag_device, "Only this device's bundles");
-  diag_list->add_option("--ticket", diag_ticket, "Only bundles attached to this ticket")
-      ->check(CLI::PositiveNumber);
+  diag_list->add_option("--ticket", diag_ticket, "Only bundles attached to this ticket (HL-12)");
   diag_list->add_flag("--json", out.json, "Print JSON");
   auto* diag_show = diag->add_subcommand("show", "Findings and collector statuses of a bundle");
   diag_show->add_option("BUNDLE_ID", bundle_id, "Bundle id (sha256:...)")->required();
