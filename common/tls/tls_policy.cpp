@@ -24,7 +24,16 @@ Result<SslCtxPtr> new_context(const SSL_METHOD* method) {
   return ctx;
 }
 
-Result<void> load_identity(SSL_CTX* ctx, const Identity& identity, std::string_view who) {
+// Whether the peer gets the chain's self-signed root too. A relay sends it
+// (an enrolling agent checks its pin against it); an agent does not: the
+// relay holds its own device CA, and each certificate a relay parses stays
+// in memory for the life of the link (about 2.5 KiB per agent).
+enum class SendRoot { kYes, kNo };
+
+bool self_signed(X509* cert) { return (X509_get_extension_flags(cert) & EXFLAG_SS) != 0; }
+
+Result<void> load_identity(SSL_CTX* ctx, const Identity& identity, std::string_view who,
+                           SendRoot send_root) {
   const std::string prefix = std::string(who) + " identity: ";
   auto chain = certificates_from_pem(identity.certificate_chain_pem);
   if (!chain) return fail("tls_config", prefix + "certificate chain: " + chain.error().message);
@@ -34,6 +43,7 @@ Result<void> load_identity(SSL_CTX* ctx, const Identity& identity, std::string_v
     return fail_openssl("tls_config", prefix + "the certificate was refused");
   }
   for (std::size_t i = 1; i < chain->size(); ++i) {
+    if (send_root == SendRoot::kNo && self_signed((*chain)[i].get())) continue;
     if (SSL_CTX_add1_chain_cert(ctx, (*chain)[i].get()) != 1) {
       return fail_openssl("tls_config", prefix + "a chain certificate was refused");
     }
@@ -73,7 +83,7 @@ Result<SslCtxPtr> make_server_context(const ServerConfig& config) {
   if (SSL_CTX_set_num_tickets(ctx->get(), 0) != 1) {
     return fail_openssl("tls_config", "could not turn session tickets off");
   }
-  if (auto ok = load_identity(ctx->get(), config.identity, "server"); !ok) return fail(ok.error());
+  if (auto ok = load_identity(ctx->get(), config.identity, "server", SendRoot::kYes); !ok) return fail(ok.error());
   int mode = SSL_VERIFY_NONE;
   switch (config.client_cert) {
     case ClientCertMode::kRequired:
@@ -113,6 +123,9 @@ Result<SslCtxPtr> make_client_context(const ClientConfig& config) {
   }
   auto ctx = new_context(TLS_client_method());
   if (!ctx) return ctx;
+  // Without this OpenSSL builds the client's chain from the trust store and
+  // sends the relay its own CA back with every handshake.
+  SSL_CTX_set_mode(ctx->get(), SSL_MODE_NO_AUTO_CHAIN);
   const bool has_anchor = !config.ca_pem.empty();
   if (has_anchor) {
     auto anchors = add_trust_anchors(ctx->get(), config.ca_pem, "CA certificate", false);
@@ -127,7 +140,7 @@ Result<SslCtxPtr> make_client_context(const ClientConfig& config) {
     }
   }
   if (config.identity != nullptr) {
-    if (auto ok = load_identity(ctx->get(), *config.identity, "client"); !ok)
+    if (auto ok = load_identity(ctx->get(), *config.identity, "client", SendRoot::kNo); !ok)
       return fail(ok.error());
   }
   if (auto ok = detail::verify_server_certificates(ctx->get(), pin, has_anchor); !ok) {
