@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "common/wire/liveness.h"
 #include "server/tunnel/tunnel.h"
@@ -25,6 +26,24 @@ constexpr std::chrono::milliseconds kMaxHeartbeat{10 * 60 * 1000};
 constexpr std::chrono::seconds kSetupTimeout{10};       // TLS handshake + hello or enrollment
 constexpr std::chrono::milliseconds kHeartbeatGrace{2000};
 constexpr std::chrono::seconds kCloseTimeout{5};        // flushing a Goodbye
+
+// The relay sends the heartbeat of an online link itself, on the tunnel's
+// once-a-second sweep, once the link has been silent on its side for the
+// interval less a lead. The agent's answer counts as its own send and moves
+// its heartbeat timer on, so an idle link carries one exchange per interval,
+// started by the relay: the pings of every link due in the same second go out
+// together and their answers come back together, and the relay wakes about
+// once a second for all of them instead of once per agent heartbeat. The lead
+// covers the sweep's granularity (1 s) plus 1/20 of the interval (at least
+// half a second) of delay; an interval under twice the lead (3 s) stays
+// driven by the agent alone. Either way both ends answer every Heartbeat.
+constexpr std::chrono::milliseconds kSweepGranularity{1000};
+[[nodiscard]] std::optional<std::chrono::milliseconds> relay_ping_after(
+    std::chrono::milliseconds interval) {
+  auto lead = kSweepGranularity + std::max(interval / 20, std::chrono::milliseconds(500));
+  if (interval < 2 * lead) return std::nullopt;
+  return interval - lead;
+}
 
 [[nodiscard]] std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -149,7 +168,8 @@ void AgentSession::on_readable(const boost::system::error_code& wait_error) {
     return;
   }
   if (phase_ == Phase::kClosed) return;
-  wake_writer();
+  // Most reads (a heartbeat's answer) leave nothing to send.
+  if (phase_ == Phase::kClosing || mux_.wants_write() || tls_->wants_write()) wake_writer();
   wait_readable();
 }
 
@@ -177,6 +197,7 @@ void AgentSession::flush() {
         return;
       }
       mux_.consume_output(out.size());
+      last_send_ = Clock::now();
     }
     if (phase_ == Phase::kClosing && !mux_.wants_write() && !close_notify_sent_) {
       tls_->shutdown();
@@ -346,9 +367,11 @@ void AgentSession::on_hello(const v1::Hello& hello) {
   body->set_server_time_ms(now);
   (void)mux_.send_control(std::move(ack));
   phase_ = Phase::kOnline;
+  last_send_ = Clock::now();
   connected_since_ = now;
   context_.on_online(shared_from_this());
   registered_ = true;
+  schedule_check();  // the online deadlines replace the setup timeout
   spdlog::info("agent {} ({}, {}) online from {}", device_id_, hello.hostname(),
                hello.agent_version(), remote_);
   context_.offer_catalog_after_hello(shared_from_this(), hello.catalog_version());
@@ -413,6 +436,7 @@ void AgentSession::schedule_check() {
       break;
     case Phase::kOnline:
       at = last_receive_ + 3 * heartbeat_ + kHeartbeatGrace;
+      if (auto after = relay_ping_after(heartbeat_)) at = std::min(at, last_send_ + *after);
       break;
     case Phase::kClosing:
       at = closing_since_ + kCloseTimeout;
@@ -446,6 +470,14 @@ void AgentSession::check_deadlines(Clock::time_point now) {
                      heartbeat_.count());
         shut_down();
         return;
+      }
+      if (auto after = relay_ping_after(heartbeat_); after && now - last_send_ >= *after) {
+        v1::Frame ping;
+        ping.mutable_heartbeat()->set_seq(++ping_seq_);
+        ping.mutable_heartbeat()->set_sent_at_ms(unix_now_ms());
+        (void)mux_.send_control(std::move(ping));
+        last_send_ = now;
+        wake_writer();
       }
       break;
     case Phase::kClosing:

@@ -150,6 +150,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   UnixMillis connected_since_ = 0;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_receive_;
+  std::chrono::steady_clock::time_point last_send_;  // last plaintext handed to TLS
+  std::uint64_t ping_seq_ = 0;
   std::chrono::steady_clock::time_point closing_since_;
   std::chrono::milliseconds heartbeat_{30000};
   std::uint64_t check_token_ = 0;

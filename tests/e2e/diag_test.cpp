@@ -276,18 +276,6 @@ TEST_F(Diagnostics, ViewerMayReadButNotCollect) {
   EXPECT_EQ(listed.exit_code, 0) << listed.describe();
 }
 
-// The next frame `wanted` accepts, skipping others (heartbeat acks, ...);
-// nullopt when the link closes or nothing matching comes in time.
-template <class Wanted>
-[[nodiscard]] std::optional<v1::Frame> next_frame(TlsTestClient& client, Wanted wanted) {
-  for (int i = 0; i < 100; ++i) {
-    FrameRead read = client.read_frame(kOnlineTimeout);
-    if (read.kind != FrameRead::Kind::kFrame) return std::nullopt;
-    if (wanted(read.frame)) return read.frame;
-  }
-  return std::nullopt;
-}
-
 // A hand-driven agent that streams more than the request allows: the relay
 // resets the stream itself (it does not rely on the agent to check), the
 // technician gets a clear error, and nothing is stored.

@@ -58,6 +58,39 @@ TEST_F(RawProtocol, Tls12ClientIsRefused) {
   EXPECT_TRUE(relay_running());
 }
 
+// An idle link's heartbeat comes from the relay, on its once-a-second
+// sweep, before the agent's own would be due: a client that only answers
+// gets ping after ping and stays online past three intervals.
+TEST_F(RawProtocol, RelaySendsTheHeartbeatOfAnIdleLink) {
+  EnrolledAgent pc = enroll_agent("pc1");
+  ASSERT_FALSE(pc.device_id.empty());
+  auto client = TlsTestClient::connect(raw_client_options(&pc));
+  ASSERT_TRUE(client) << client.error().message;
+  v1::Frame hello = hello_frame(pc.device_id);
+  hello.mutable_hello()->set_heartbeat_interval_ms(3000);
+  ASSERT_TRUE(client->send_frame(hello));
+  auto ack = next_frame(*client, [](const v1::Frame& f) { return f.has_hello_ack(); });
+  ASSERT_TRUE(ack.has_value()) << "no HelloAck";
+  EXPECT_EQ(ack->hello_ack().heartbeat_interval_ms(), 3000u);
+
+  // Five pings span more than the 3 x 3 s + 2 s after which a silent link
+  // is dropped: only the answers keep it.
+  std::uint64_t last_seq = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto ping = next_frame(*client, [](const v1::Frame& f) { return f.has_heartbeat(); }, 10s);
+    ASSERT_TRUE(ping.has_value()) << "no Heartbeat from the relay (ping " << i + 1 << ")";
+    EXPECT_GT(ping->heartbeat().seq(), last_seq);
+    last_seq = ping->heartbeat().seq();
+    v1::Frame answer;
+    answer.mutable_heartbeat_ack()->set_seq(ping->heartbeat().seq());
+    answer.mutable_heartbeat_ack()->set_sent_at_ms(ping->heartbeat().sent_at_ms());
+    ASSERT_TRUE(client->send_frame(answer));
+  }
+  auto listed = device(pc.device_id);
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_EQ(json_field_bool(*listed, "online"), true);
+}
+
 // Brings one agent online, then lets a raw client with a second device's
 // certificate complete the hello and send `bad_bytes`. Only that link may
 // close, with a Goodbye naming `expected_code`.

@@ -179,4 +179,19 @@ class RelayFixture : public ::testing::Test {
   std::list<Child> agents_;  // std::list: start_agent hands out references
 };
 
+// The next frame `wanted` accepts from a raw client, skipping others
+// (heartbeats, catalog offers, ...); nullopt when the link closes or nothing
+// matching comes within `timeout` of a read (at most 100 frames are read).
+template <class Wanted>
+[[nodiscard]] std::optional<v1::Frame> next_frame(helpline::testing::TlsTestClient& client,
+                                                  Wanted wanted,
+                                                  std::chrono::milliseconds timeout = kOnlineTimeout) {
+  for (int i = 0; i < 100; ++i) {
+    helpline::testing::FrameRead read = client.read_frame(timeout);
+    if (read.kind != helpline::testing::FrameRead::Kind::kFrame) return std::nullopt;
+    if (wanted(read.frame)) return read.frame;
+  }
+  return std::nullopt;
+}
+
 }  // namespace helpline::e2e
