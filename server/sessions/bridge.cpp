@@ -182,10 +182,10 @@ void Bridge::end(std::string code, std::string message) {
   finish(Error{std::move(code), std::move(message)}, false);
 }
 
-void Bridge::on_data(std::string_view data) {
+void Bridge::on_data(std::string data) {
   bytes_from_agent_ += data.size();
   tap_from_agent(data);
-  to_ws_.emplace_back(data);
+  to_ws_.push_back(std::move(data));
   wake_writer_.cancel();
 }
 

@@ -47,7 +47,7 @@ class Bridge final : public RelayStream, public std::enable_shared_from_this<Bri
   // technician is told `message`.
   void end(std::string code, std::string message);
 
-  void on_data(std::string_view data) override;
+  void on_data(std::string data) override;
   void on_writable() override;
   void on_peer_closed() override;
   void on_reset(const Error& why) override;

@@ -117,12 +117,12 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   boost::asio::awaitable<void> serve_agent_request(v1::Request request);
   void send_response(v1::Response response);
   // Streams the agent opened (agent_session_streams.cpp).
-  void on_stream_event(const wire::MuxEvent& event);
+  void on_stream_event(wire::MuxEvent& event);  // may move the event's data out
   void on_stream_open(const wire::MuxEvent& event);
   void end_stream(std::uint32_t channel, const Error& why, bool reset);
   void abort_streams(const Error& why);
   // Relay-opened streams: true when `event` was for one of them.
-  bool route_relay_stream(const wire::MuxEvent& event);
+  bool route_relay_stream(wire::MuxEvent& event);
   void release_relay_stream(std::uint32_t channel);
   void abort_relay_streams(const Error& why);
   void fail_link(const std::string& code, const std::string& message);

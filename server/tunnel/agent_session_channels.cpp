@@ -69,14 +69,14 @@ void AgentSession::release_relay_stream(std::uint32_t channel) {
   if (!mux_.is_open(channel)) relay_streams_.erase(channel);
 }
 
-bool AgentSession::route_relay_stream(const wire::MuxEvent& event) {
+bool AgentSession::route_relay_stream(wire::MuxEvent& event) {
   auto it = relay_streams_.find(event.channel);
   if (it == relay_streams_.end()) return false;
   std::shared_ptr<RelayStream> handler = it->second;
   using Kind = wire::MuxEvent::Kind;
   switch (event.kind) {
     case Kind::kChannelData:
-      handler->on_data(event.data);
+      handler->on_data(std::move(event.data));
       break;
     case Kind::kChannelWritable:
       handler->on_writable();

@@ -17,7 +17,7 @@ namespace {
 
 }  // namespace
 
-void AgentSession::on_stream_event(const wire::MuxEvent& event) {
+void AgentSession::on_stream_event(wire::MuxEvent& event) {
   using Kind = wire::MuxEvent::Kind;
   if (route_relay_stream(event)) return;
   switch (event.kind) {

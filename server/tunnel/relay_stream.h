@@ -12,6 +12,7 @@
 // shared; the session keeps the handler while its stream is open.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "common/core/result.h"
@@ -21,9 +22,9 @@ namespace helpline::relay {
 class RelayStream {
  public:
   virtual ~RelayStream() = default;
-  // Bytes from the agent; give the credit back with stream_consume(n) once
-  // they are passed on.
-  virtual void on_data(std::string_view data) = 0;
+  // Bytes from the agent, handed over; give the credit back with
+  // stream_consume(n) once they are passed on.
+  virtual void on_data(std::string data) = 0;
   // Room again in the channel's send buffer after a short write.
   virtual void on_writable() = 0;
   // The agent sent everything (its ChannelClose).
