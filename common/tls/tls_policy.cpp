@@ -27,7 +27,7 @@ Result<SslCtxPtr> new_context(const SSL_METHOD* method) {
 // Whether the peer gets the chain's self-signed root too. A relay sends it
 // (an enrolling agent checks its pin against it); an agent does not: the
 // relay holds its own device CA, and each certificate a relay parses stays
-// in memory for the life of the link (about 2.5 KiB per agent).
+// in memory for the life of the link (a few KiB per agent).
 enum class SendRoot { kYes, kNo };
 
 bool self_signed(X509* cert) { return (X509_get_extension_flags(cert) & EXFLAG_SS) != 0; }
@@ -83,7 +83,9 @@ Result<SslCtxPtr> make_server_context(const ServerConfig& config) {
   if (SSL_CTX_set_num_tickets(ctx->get(), 0) != 1) {
     return fail_openssl("tls_config", "could not turn session tickets off");
   }
-  if (auto ok = load_identity(ctx->get(), config.identity, "server", SendRoot::kYes); !ok) return fail(ok.error());
+  if (auto ok = load_identity(ctx->get(), config.identity, "server", SendRoot::kYes); !ok) {
+    return fail(ok.error());
+  }
   int mode = SSL_VERIFY_NONE;
   switch (config.client_cert) {
     case ClientCertMode::kRequired:

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "common/core/result.h"
 

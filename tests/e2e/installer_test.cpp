@@ -133,7 +133,8 @@ TEST_F(InstallerTest, GroupDebEnrollsWithNoFurtherStepAndPinsTheCatalogKey) {
   ASSERT_EQ(status.exit_code, 0) << status.describe();
   auto parsed = parse_json_object(status.out);
   ASSERT_TRUE(parsed) << status.out;
-  EnrolledAgent agent{.state = state, .device_id = json_field_string(*parsed, "device_id"), .socket_path = {}};
+  EnrolledAgent agent{
+      .state = state, .device_id = json_field_string(*parsed, "device_id"), .socket_path = {}};
   EXPECT_EQ(json_field_string(*parsed, "group"), "lab");
   ASSERT_NE(start_agent(agent), nullptr);
   EXPECT_TRUE(wait_online(agent.device_id, kOnlineTimeout));
