@@ -183,9 +183,9 @@ class RelayFixture : public ::testing::Test {
 // (heartbeats, catalog offers, ...); nullopt when the link closes or nothing
 // matching comes within `timeout` of a read (at most 100 frames are read).
 template <class Wanted>
-[[nodiscard]] std::optional<v1::Frame> next_frame(helpline::testing::TlsTestClient& client,
-                                                  Wanted wanted,
-                                                  std::chrono::milliseconds timeout = kOnlineTimeout) {
+[[nodiscard]] std::optional<v1::Frame> next_frame(
+    helpline::testing::TlsTestClient& client, Wanted wanted,
+    std::chrono::milliseconds timeout = kOnlineTimeout) {
   for (int i = 0; i < 100; ++i) {
     helpline::testing::FrameRead read = client.read_frame(timeout);
     if (read.kind != helpline::testing::FrameRead::Kind::kFrame) return std::nullopt;
