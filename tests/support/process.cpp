@@ -177,8 +177,7 @@ std::optional<int> Process::wait_exit(milliseconds timeout) {
 int Process::terminate(milliseconds grace, bool* killed) {
   if (killed != nullptr) *killed = false;
   if (!running()) return status_.value_or(-1);
-  if (!term_sent_) ::kill(pid_, SIGTERM);
-  term_sent_ = true;
+  if (!term_sent_) signal(SIGTERM);
   if (auto status = wait_exit(grace)) return *status;
   if (killed != nullptr) *killed = true;
   kill_and_reap();
