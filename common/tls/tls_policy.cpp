@@ -5,6 +5,7 @@
 
 #include "common/tls/crypto.h"
 #include "common/tls/openssl_util.h"
+#include "common/tls/tls_session.h"
 #include "common/tls/tls_verify.h"
 
 namespace helpline::tls {
@@ -83,6 +84,8 @@ Result<SslCtxPtr> make_server_context(const ServerConfig& config) {
   if (SSL_CTX_set_num_tickets(ctx->get(), 0) != 1) {
     return fail_openssl("tls_config", "could not turn session tickets off");
   }
+  // Only sessions made for their own record layer keep what this learns.
+  capture_traffic_secrets(ctx->get());
   if (auto ok = load_identity(ctx->get(), config.identity, "server", SendRoot::kYes); !ok) {
     return fail(ok.error());
   }

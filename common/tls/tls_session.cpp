@@ -6,6 +6,7 @@
 #include <array>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "common/tls/crypto.h"
@@ -32,6 +33,23 @@ struct TlsSession::Io {
   std::size_t unread_offset = 0;
   std::string output;                   // ciphertext for the network
   std::size_t output_consumed = 0;
+  // Application traffic secrets, kept only by kOwnRecordLayer sessions and
+  // only until the end of the handshake turns them into keys.
+  bool capture_secrets = false;
+  std::string client_secret;
+  std::string server_secret;
+
+  void forget_secrets() {
+    OPENSSL_cleanse(client_secret.data(), client_secret.size());
+    OPENSSL_cleanse(server_secret.data(), server_secret.size());
+    std::string().swap(client_secret);
+    std::string().swap(server_secret);
+    capture_secrets = false;
+  }
+  Io() = default;
+  Io(const Io&) = delete;
+  Io& operator=(const Io&) = delete;
+  ~Io() { forget_secrets(); }
 };
 
 namespace {
@@ -92,9 +110,14 @@ int bio_create(BIO* bio) {
 }
 
 // The one method table, made on first use and kept for the process.
+int session_bio_type() {
+  static const int type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
+  return type;
+}
+
 const BIO_METHOD* session_bio_method() {
   static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "helpline tls session");
+    BIO_METHOD* m = BIO_meth_new(session_bio_type(), "helpline tls session");
     if (m != nullptr) {
       BIO_meth_set_write(m, bio_write);
       BIO_meth_set_read(m, bio_read);
@@ -106,7 +129,53 @@ const BIO_METHOD* session_bio_method() {
   return method;
 }
 
+// OpenSSL's key log line "<LABEL> <client random hex> <secret hex>": keeps
+// the application traffic secrets of sessions that asked for them.
+void capture_secret(const SSL* ssl, const char* line) {
+  BIO* bio = SSL_get_rbio(ssl);
+  if (bio == nullptr || BIO_method_type(bio) != session_bio_type()) return;
+  auto* io = static_cast<Io*>(BIO_get_data(bio));
+  if (io == nullptr || !io->capture_secrets) return;
+  const std::string_view text(line);
+  const std::size_t label_end = text.find(' ');
+  const std::size_t secret_start = text.rfind(' ');
+  if (label_end == std::string_view::npos || secret_start == label_end) return;
+  const std::string_view label = text.substr(0, label_end);
+  std::string* target = label == "CLIENT_TRAFFIC_SECRET_0"   ? &io->client_secret
+                        : label == "SERVER_TRAFFIC_SECRET_0" ? &io->server_secret
+                                                             : nullptr;
+  if (target == nullptr) return;
+  std::array<unsigned char, 64> secret{};
+  std::size_t length = 0;
+  const std::string hex(text.substr(secret_start + 1));
+  if (OPENSSL_hexstr2buf_ex(secret.data(), secret.size(), &length, hex.c_str(), '\0') == 1) {
+    target->assign(reinterpret_cast<const char*>(secret.data()), length);
+  }
+  OPENSSL_cleanse(secret.data(), secret.size());
+}
+
+std::optional<Suite> suite_of(const SSL* ssl) {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  if (cipher == nullptr) return std::nullopt;
+  switch (SSL_CIPHER_get_protocol_id(cipher)) {
+    case 0x1301:
+      return Suite::kAes128GcmSha256;
+    case 0x1302:
+      return Suite::kAes256GcmSha384;
+    case 0x1303:
+      return Suite::kChaCha20Poly1305Sha256;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
 }  // namespace
+
+void capture_traffic_secrets(SSL_CTX* ctx) { SSL_CTX_set_keylog_callback(ctx, capture_secret); }
 
 Result<TlsSession> TlsSession::client(SSL_CTX* ctx, std::string_view host) {
   auto session = make(ctx);
@@ -116,10 +185,11 @@ Result<TlsSession> TlsSession::client(SSL_CTX* ctx, std::string_view host) {
   return session;
 }
 
-Result<TlsSession> TlsSession::server(SSL_CTX* ctx) {
+Result<TlsSession> TlsSession::server(SSL_CTX* ctx, AfterHandshake after) {
   auto session = make(ctx);
   if (!session) return session;
   SSL_set_accept_state(session->ssl_.get());
+  session->io_->capture_secrets = after == AfterHandshake::kOwnRecordLayer;
   return session;
 }
 
@@ -144,7 +214,9 @@ TlsSession::TlsSession(TlsSession&& other) noexcept
     : io_(std::move(other.io_)),
       ssl_(std::move(other.ssl_)),
       state_(std::exchange(other.state_, State::kFailed)),
-      plaintext_(std::move(other.plaintext_)) {}
+      plaintext_(std::move(other.plaintext_)),
+      records_(std::move(other.records_)),
+      records_refused_(std::move(other.records_refused_)) {}
 
 TlsSession& TlsSession::operator=(TlsSession&& other) noexcept {
   if (this != &other) {
@@ -153,6 +225,8 @@ TlsSession& TlsSession::operator=(TlsSession&& other) noexcept {
     ssl_ = std::move(other.ssl_);
     state_ = std::exchange(other.state_, State::kFailed);
     plaintext_ = std::move(other.plaintext_);
+    records_ = std::move(other.records_);
+    records_refused_ = std::move(other.records_refused_);
   }
   return *this;
 }
@@ -189,10 +263,13 @@ Result<void> TlsSession::receive(std::span<const std::uint8_t> ciphertext) {
   if (state_ == State::kFailed) return fail("tls_state", "the TLS session has already failed");
   // After the peer's close_notify nothing it sends is meaningful.
   if (state_ == State::kClosed) return {};
+  if (records_) return receive_records(ciphertext);
   io_->input = ciphertext;
   auto result = [&]() -> Result<void> {
     if (state_ == State::kHandshaking) {
       if (auto ok = advance(); !ok || state_ == State::kHandshaking) return ok;
+      if (io_->capture_secrets) start_own_records();
+      if (records_) return receive_records(std::exchange(io_->input, {}));
     }
     // Each iteration consumes input or stops; the input is finite.
     for (;;) {
@@ -233,9 +310,64 @@ void TlsSession::keep_unread_input() {
 
 std::string TlsSession::take_plaintext() { return std::exchange(plaintext_, std::string()); }
 
+Result<void> TlsSession::receive_records(std::span<const std::uint8_t> ciphertext) {
+  auto status = records_->open(ciphertext, plaintext_, io_->output);
+  if (!status) {
+    state_ = State::kFailed;
+    return fail(status.error());
+  }
+  if (*status == RecordLayer::Status::kClosed) state_ = State::kClosed;
+  return {};
+}
+
+void TlsSession::start_own_records() {
+  const std::optional<Suite> suite = suite_of(ssl_.get());
+  if (!suite) {
+    records_refused_ = Error{"tls_config", std::string("the record layer does not implement ") +
+                                               SSL_get_cipher_name(ssl_.get())};
+  } else if (io_->client_secret.empty() || io_->server_secret.empty()) {
+    records_refused_ = Error{"tls_config", "no traffic secrets were learnt (a context not from "
+                                           "make_server_context)"};
+  } else if (SSL_get_num_tickets(ssl_.get()) != 0) {
+    // Tickets would already have been sent under the traffic key.
+    records_refused_ = Error{"tls_config", "the context sends session tickets"};
+  } else if (SSL_has_pending(ssl_.get()) != 0 || io_->unread_offset < io_->unread.size()) {
+    // OpenSSL reads exactly one record at a time, so this would be a change
+    // in OpenSSL; what it read past the handshake is its own.
+    records_refused_ = Error{"tls_state", "OpenSSL read past the end of the handshake"};
+  } else {
+    // No application record has passed either way yet, so both sequence
+    // numbers start at 0: the peer's first record follows its Finished, and
+    // this side (no session tickets) has sent none.
+    auto layer = RecordLayer::make(*suite, bytes_of(io_->client_secret), bytes_of(io_->server_secret));
+    if (layer) {
+      records_ = std::make_unique<RecordLayer>(std::move(*layer));
+    } else {
+      records_refused_ = layer.error();
+    }
+  }
+  io_->forget_secrets();
+}
+
+Result<void> TlsSession::release_openssl() {
+  if (records_refused_) return fail(*records_refused_);
+  if (!records_) {
+    return fail("tls_state", state_ == State::kHandshaking ? "the handshake is not finished"
+                             : state_ == State::kFailed    ? "the TLS session failed"
+                                                           : "this session was not made for its own record layer");
+  }
+  ssl_.reset();
+  return {};
+}
+
 Result<void> TlsSession::send(std::span<const std::uint8_t> plaintext) {
   if (state_ != State::kOpen) {
     return fail("tls_state", "cannot send: the TLS session is not open");
+  }
+  if (records_) {
+    auto sealed = records_->seal(plaintext, io_->output);
+    if (!sealed) state_ = State::kFailed;
+    return sealed;
   }
   // Without SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes all it is given
   // or fails; the BIO never blocks, so a short write is an error.
@@ -280,8 +412,27 @@ std::string TlsSession::take_output() {
 
 bool TlsSession::wants_write() const { return io_->output.size() > io_->output_consumed; }
 
+Result<void> TlsSession::update_keys(bool request_peer_update) {
+  if (state_ != State::kOpen) return fail("tls_state", "cannot update keys: the TLS session is not open");
+  if (records_) {
+    auto updated = records_->update_keys(request_peer_update, io_->output);
+    if (!updated) state_ = State::kFailed;
+    return updated;
+  }
+  ERR_clear_error();
+  // SSL_key_update only schedules the message; SSL_do_handshake writes it.
+  if (SSL_key_update(ssl_.get(), request_peer_update ? SSL_KEY_UPDATE_REQUESTED
+                                                     : SSL_KEY_UPDATE_NOT_REQUESTED) != 1 ||
+      SSL_do_handshake(ssl_.get()) != 1) {
+    return fail(openssl_error("tls_error", "could not update the keys"));
+  }
+  return {};
+}
+
 void TlsSession::shutdown() {
-  if (state_ == State::kOpen && ssl_) {
+  if (records_) {
+    if (state_ == State::kOpen) records_->close(io_->output);
+  } else if (state_ == State::kOpen && ssl_) {
     ERR_clear_error();
     // 0 means "close_notify queued, the peer's not seen yet": all we need.
     (void)SSL_shutdown(ssl_.get());

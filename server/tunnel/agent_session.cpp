@@ -99,7 +99,8 @@ AgentSession::AgentSession(tcp::socket socket, Tunnel& context)
 AgentSession::~AgentSession() { context_.untrack(this); }
 
 void AgentSession::start() {
-  auto session = tls::TlsSession::server(context_.ssl_context());
+  auto session = tls::TlsSession::server(context_.ssl_context(),
+                                         tls::TlsSession::AfterHandshake::kOwnRecordLayer);
   if (!session) {
     spdlog::error("agent link from {}: {}", remote_, session.error().to_string());
     shut_down();
@@ -248,11 +249,16 @@ void AgentSession::on_written(const boost::system::error_code& ec) {
 void AgentSession::on_handshake_done() {
   end_handshake_count();
   SSL* ssl = tls_->native_handle();
-  if (SSL_get0_peer_certificate(ssl) == nullptr) {
+  const bool enrolling = SSL_get0_peer_certificate(ssl) == nullptr;
+  if (!enrolling) device_id_ = tls::peer_common_name(ssl);
+  // From here on the link needs only its traffic keys, not OpenSSL's state.
+  if (auto own = tls_->release_openssl(); !own) {
+    spdlog::warn("agent link from {}: records stay with OpenSSL: {}", remote_, own.error().to_string());
+  }
+  if (enrolling) {
     phase_ = Phase::kEnrolling;
     return;
   }
-  device_id_ = tls::peer_common_name(ssl);
   auto device = context_.store().find_device(device_id_);
   if (!device) {
     spdlog::error("agent {} ({}): {}", device_id_, remote_, device.error().to_string());

@@ -1,5 +1,6 @@
 #include "tests/unit/common/tls/tls_test_fixture.h"
 
+#include <algorithm>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -86,6 +87,33 @@ SslCtxPtr client_context(bool anchor, bool pin, const Identity* identity) {
   if (pin) config.ca_pin = fingerprint(pki().ca_cert.get());
   config.identity = identity;
   return ok(make_client_context(config));
+}
+
+std::string distinct_bytes(std::size_t n, std::uint64_t seed) {
+  std::string out(n, '\0');
+  std::uint64_t state = seed;
+  for (std::size_t i = 0; i < n; i += 8) {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    for (std::size_t j = 0; j < 8 && i + j < n; ++j) out[i + j] = static_cast<char>(z >> (8 * j));
+  }
+  return out;
+}
+
+::testing::AssertionResult same_bytes(const std::string& got, const std::string& want) {
+  if (got == want) return ::testing::AssertionSuccess();
+  const auto diff = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
+  return ::testing::AssertionFailure()
+         << "got " << got.size() << " bytes, want " << want.size()
+         << "; first difference at offset " << (diff.first - got.begin());
+}
+
+std::string suite_test_name(const ::testing::TestParamInfo<SuiteCase>& param) {
+  std::string name = std::string(param.param.name).substr(4);  // without "TLS_"
+  name.erase(std::remove(name.begin(), name.end(), '_'), name.end());
+  return name;
 }
 
 }  // namespace helpline::tls::testing

@@ -1,9 +1,15 @@
 // Shared by the common/tls tests: a small PKI (relay CA, server and client
 // certificates, and a second CA whose certificates must be refused) and a
-// shuttle that moves ciphertext between two TlsSessions in memory.
+// shuttle that moves ciphertext between two TlsSessions in memory, plus what
+// the record layer tests share (test data, the TLS 1.3 suites).
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -54,5 +60,32 @@ PumpResult handshake(TlsSession& client, TlsSession& server);
 // Contexts from the shared PKI.
 SslCtxPtr server_context(ClientCertMode mode = ClientCertMode::kRequired);
 SslCtxPtr client_context(bool anchor, bool pin, const Identity* identity);
+
+// `n` pseudo-random bytes from `seed` (splitmix64): no short period that a
+// record boundary could hide a misplaced byte behind.
+std::string distinct_bytes(std::size_t n, std::uint64_t seed);
+// Byte-exact comparison that names the first difference instead of printing
+// megabytes.
+::testing::AssertionResult same_bytes(const std::string& got, const std::string& want);
+
+// The TLS 1.3 suites RecordLayer implements, as OpenSSL names them.
+struct SuiteCase {
+  const char* name;
+  Suite suite;
+  std::size_t hash_length;  // the length of its traffic secrets
+};
+inline constexpr SuiteCase kSuites[] = {
+    {"TLS_AES_128_GCM_SHA256", Suite::kAes128GcmSha256, 32},
+    {"TLS_AES_256_GCM_SHA384", Suite::kAes256GcmSha384, 48},
+    {"TLS_CHACHA20_POLY1305_SHA256", Suite::kChaCha20Poly1305Sha256, 32},
+};
+// A parameterized test's name for a suite (gtest names take no '_').
+std::string suite_test_name(const ::testing::TestParamInfo<SuiteCase>& param);
+// Names the suite in test listings (gtest would print the struct's bytes).
+inline void PrintTo(const SuiteCase& suite, std::ostream* out) { *out << suite.name; }
+
+// The size of a protected KeyUpdate record: header, 5-byte message, content
+// type, 16-byte tag.
+inline constexpr std::size_t kKeyUpdateRecord = 5 + 5 + 1 + 16;
 
 }  // namespace helpline::tls::testing
