@@ -341,6 +341,9 @@ void Transport::on_written(uv_write_t* req, int status) {
     return;
   }
   self->pump();
+  // Framing output may have made a channel writable again; its handler must
+  // hear it now, not when the relay next happens to send something.
+  self->deliver_events();
 }
 
 void Transport::on_timer(uv_timer_t* timer) {

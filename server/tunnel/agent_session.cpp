@@ -200,7 +200,7 @@ void AgentSession::wake_writer() {
   flush_posted_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->flush_posted_ = false;
-    self->flush();
+    self->flush_and_deliver();
   });
 }
 
@@ -243,7 +243,15 @@ void AgentSession::on_written(const boost::system::error_code& ec) {
     shut_down();
     return;
   }
+  flush_and_deliver();
+}
+
+// Framing output may make a stream writable again (its send buffer drained):
+// that event must reach the stream's owner now, not with the agent's next
+// frame, which may never come while the agent waits for our credit.
+void AgentSession::flush_and_deliver() {
   flush();
+  handle_events();
 }
 
 void AgentSession::on_handshake_done() {

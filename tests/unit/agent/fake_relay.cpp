@@ -58,7 +58,9 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
 // ---- FakeRelay ------------------------------------------------------------
 
 FakeRelay::Connection::Connection(FakeRelay* relay, int connection_index)
-    : index(connection_index), relay_(relay) {}
+    : mux(wire::MuxConfig{.role = wire::Role::kRelay, .initial_window = relay->stream_window}),
+      index(connection_index),
+      relay_(relay) {}
 
 void FakeRelay::Connection::send(v1::Frame frame) {
   EXPECT_TRUE(mux.send_control(std::move(frame)).has_value());

@@ -36,7 +36,7 @@ class FakeRelay {
     void close_after_flush();
     void flush();
 
-    wire::Multiplexer mux{wire::MuxConfig{wire::Role::kRelay}};
+    wire::Multiplexer mux;
     std::string peer_common_name;  // "" for a connection without client cert
     int index;                     // 0 for the first connection accepted
 
@@ -59,6 +59,10 @@ class FakeRelay {
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] int accepted() const { return accepted_; }
+
+  // Credit each connection grants per agent stream (the real relay's is
+  // larger than the multiplexer's default). Set before the agent connects.
+  std::uint32_t stream_window = wire::MuxConfig{}.initial_window;
 
   // A channel-0 frame from the agent.
   std::function<void(Connection&, const v1::Frame&)> on_control;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "agent/link/stream_sender.h"
 #include "common/wire/liveness.h"
 #include "tests/unit/agent/agent_test_support.h"
 #include "tests/unit/agent/fake_relay.h"
@@ -74,6 +75,11 @@ class LinkTest : public ::testing::Test {
 
   void start(LinkConfig c) {
     link_ = ok(Link::create(&loop_, std::move(c)));
+    begin();
+  }
+
+  // Starts a link made (and given its handlers) by the test.
+  void begin() {
     // Connections end when the agent closes them, after the relay read
     // everything (e.g. the Goodbye).
     link_->set_on_stopped([this] {
@@ -310,6 +316,52 @@ TEST_F(LinkTest, UnknownChannelKindIsReset) {
   run();
   ASSERT_TRUE(reset.has_value());
   EXPECT_EQ(reset->reason, kUnsupportedChannelKind);
+}
+
+// A stream longer than the agent's send buffer, to a relay that grants
+// credit only after half its (larger) window was consumed, as the real relay
+// does: once the agent framed part of its buffer, the stream must hear that
+// it may write again from the agent's own writes finishing. Waiting for the
+// relay to send something first deadlocks, since the relay waits for data.
+TEST_F(LinkTest, StreamLongerThanTheSendBufferFlowsWithoutWaitingForTheRelay) {
+  constexpr std::size_t kBytes = std::size_t{3} << 20;  // three agent send buffers
+  relay_->stream_window = 4u << 20;                     // first grant after 2 MiB
+  auto payload = std::make_shared<std::string>(kBytes, '\0');
+  for (std::size_t i = 0; i < kBytes; ++i) (*payload)[i] = static_cast<char>((i * 131) % 251);
+
+  std::optional<Result<void>> sent;
+  link_ = ok(Link::create(&loop_, config()));
+  link_->channels().add("bulk", [&](const ChannelOpenInfo&, ChannelStream stream) {
+    auto sender = std::make_unique<StreamSender>(std::move(stream), payload, "test payload",
+                                                 [&](Result<void> r) { sent = std::move(r); });
+    sender->on_writable();  // nothing else starts a stream the relay opened
+    return sender;
+  });
+  std::string received;
+  bool closed = false;
+  relay_->on_control = [&](FakeRelay::Connection& c, const v1::Frame& frame) {
+    if (!frame.has_hello()) return;
+    c.send(hello_ack());
+    ASSERT_TRUE(c.mux.open_channel("bulk").has_value());
+    c.flush();
+  };
+  relay_->on_stream = [&](FakeRelay::Connection& c, const wire::MuxEvent& event) {
+    if (event.kind == wire::MuxEvent::Kind::kChannelData) {
+      received += event.data;
+      c.mux.consume(event.channel, event.data.size());
+      c.flush();
+    } else if (event.kind == wire::MuxEvent::Kind::kChannelClosed) {
+      closed = true;
+      link_->stop();
+    }
+  };
+  begin();
+  run();
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_TRUE(sent->has_value());
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(received.size(), kBytes);
+  EXPECT_TRUE(received == *payload) << "the bytes arrived changed";
 }
 
 TEST_F(LinkTest, ConnectsThroughAConnectProxy) {
