@@ -24,6 +24,7 @@
 namespace helpline::tls {
 namespace {
 
+using testing::bytes;
 using testing::distinct_bytes;
 using testing::kKeyUpdateRecord;
 using testing::kSuites;
@@ -31,10 +32,6 @@ using testing::ok;
 using testing::same_bytes;
 using testing::SuiteCase;
 using Status = RecordLayer::Status;
-
-std::span<const std::uint8_t> bytes(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
 
 std::vector<std::uint8_t> random_secret(std::size_t n) {
   std::vector<std::uint8_t> secret(n);

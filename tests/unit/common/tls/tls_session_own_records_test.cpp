@@ -19,6 +19,7 @@
 namespace helpline::tls {
 namespace {
 
+using testing::bytes;
 using testing::distinct_bytes;
 using testing::kKeyUpdateRecord;
 using testing::kSuites;
@@ -30,10 +31,6 @@ using testing::SuiteCase;
 using State = TlsSession::State;
 constexpr auto kOwn = TlsSession::AfterHandshake::kOwnRecordLayer;
 constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
-
-std::span<const std::uint8_t> bytes(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
 
 // Moves what `from` has pending into `to`, `piece` bytes per receive().
 Result<void> deliver(TlsSession& from, TlsSession& to, std::size_t piece = kAll) {

@@ -10,15 +10,12 @@
 namespace helpline::tls {
 namespace {
 
+using testing::bytes;
 using testing::handshake;
 using testing::ok;
 using testing::pki;
 using testing::PumpResult;
 using State = TlsSession::State;
-
-std::span<const std::uint8_t> bytes(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
 
 // A client with the device certificate against a kRequired server.
 struct Connected {

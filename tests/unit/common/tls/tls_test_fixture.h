@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/tls/tls.h"
@@ -60,6 +62,11 @@ PumpResult handshake(TlsSession& client, TlsSession& server);
 // Contexts from the shared PKI.
 SslCtxPtr server_context(ClientCertMode mode = ClientCertMode::kRequired);
 SslCtxPtr client_context(bool anchor, bool pin, const Identity* identity);
+
+// A string's bytes, as the TLS interfaces take them.
+inline std::span<const std::uint8_t> bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
 
 // `n` pseudo-random bytes from `seed` (splitmix64): no short period that a
 // record boundary could hide a misplaced byte behind.
