@@ -161,7 +161,9 @@ class Multiplexer {
 
   // Bytes to write to the peer next, produced from the queues up to about
   // `budget` bytes (at least one whole frame when anything is pending).
-  // Stays valid until consume_output() or any non-const call.
+  // Stays valid until consume_output() or any non-const call. Framing may
+  // raise kChannelWritable: poll events after writing too, not only after
+  // receive(), or a writer waits for whatever the peer sends next.
   [[nodiscard]] std::span<const std::uint8_t> pending_output(std::size_t budget = 64u * 1024);
   void consume_output(std::size_t n);
   [[nodiscard]] bool wants_write() const;

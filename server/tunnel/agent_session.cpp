@@ -200,7 +200,7 @@ void AgentSession::wake_writer() {
   flush_posted_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->flush_posted_ = false;
-    self->flush_and_deliver();
+    self->flush();
   });
 }
 
@@ -243,14 +243,10 @@ void AgentSession::on_written(const boost::system::error_code& ec) {
     shut_down();
     return;
   }
-  flush_and_deliver();
-}
-
-// Framing output may make a stream writable again (its send buffer drained):
-// that event must reach the stream's owner now, not with the agent's next
-// frame, which may never come while the agent waits for our credit.
-void AgentSession::flush_and_deliver() {
   flush();
+  // Framing output may have made a stream writable again (its send buffer
+  // drained): its owner must hear it now, not with the agent's next frame,
+  // which may never come while the agent waits for our credit.
   handle_events();
 }
 

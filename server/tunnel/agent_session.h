@@ -106,7 +106,6 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void wait_readable();
   void on_readable(const boost::system::error_code& ec);
   void flush();
-  void flush_and_deliver();  // flush(), then the events framing raised
   void on_written(const boost::system::error_code& ec);
   void on_handshake_done();
   void handle_events();
