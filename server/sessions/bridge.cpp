@@ -21,6 +21,11 @@ namespace websocket = beast::websocket;
 namespace {
 
 constexpr std::size_t kMaxWsMessage = 1u << 20;
+// Payload per WebSocket frame toward the technician. With its 4-byte header
+// a frame is exactly one full TLS record (16 KiB, what Beast's flat_stream
+// still coalesces into one write); Beast's default of 4 KiB made four
+// records, four SSL_writes and four send(2)s of every 16 KiB.
+constexpr std::size_t kWsFramePayload = 16 * 1024 - 4;
 
 // "code: message", once: an agent's reason already starts with its code.
 [[nodiscard]] std::string reset_reason(const Error& why) {
@@ -47,6 +52,7 @@ Bridge::~Bridge() = default;
 asio::awaitable<void> Bridge::run() {
   ws_.binary(true);
   ws_.read_message_max(kMaxWsMessage);
+  ws_.write_buffer_bytes(kWsFramePayload);
   if (request_.kind == "shell") {
     auto started = Recording::start(service_.blobs(), kMaxRecordingBytes, request_.cols,
                                     request_.rows, request_.term,
