@@ -284,6 +284,7 @@ Result<RecordLayer::Status> RecordLayer::open(std::span<const std::uint8_t> ciph
     }
     if (partial_.empty()) {
       if (ciphertext.size() < kHeader + length) {
+        partial_.reserve(kHeader + length);  // at most one record: one allocation
         partial_.assign(reinterpret_cast<const char*>(ciphertext.data()), ciphertext.size());
         return status_;
       }
@@ -291,6 +292,7 @@ Result<RecordLayer::Status> RecordLayer::open(std::span<const std::uint8_t> ciph
       ciphertext = ciphertext.subspan(kHeader + length);
     } else {
       const std::size_t take = std::min(kHeader + length - partial_.size(), ciphertext.size());
+      partial_.reserve(kHeader + length);
       partial_.append(reinterpret_cast<const char*>(ciphertext.data()), take);
       ciphertext = ciphertext.subspan(take);
       if (partial_.size() < kHeader + length) return status_;

@@ -10,6 +10,9 @@ namespace helpline::wire {
 
 namespace {
 
+// A frame cut across inputs gets this much of its body reserved at once.
+constexpr std::size_t kReserveAhead = 64 * 1024;
+
 void put_u32_be(std::uint32_t value, std::string& out) {
   out.push_back(static_cast<char>((value >> 24) & 0xffu));
   out.push_back(static_cast<char>((value >> 16) & 0xffu));
@@ -116,6 +119,9 @@ Result<void> FrameDecoder::receive(std::span<const std::uint8_t> bytes) {
       pos += take;
       if (partial_.size() < kLengthPrefixSize) break;
       if (auto ok = check_length(get_u32_be(partial_)); !ok) return poison(ok.error());
+      // One allocation for a data frame instead of regrowth; a large frame
+      // still grows only as its bytes arrive.
+      partial_.reserve(kLengthPrefixSize + std::min<std::size_t>(get_u32_be(partial_), kReserveAhead));
       continue;
     }
     const std::uint32_t length = get_u32_be(partial_);

@@ -50,7 +50,7 @@
 // Limits: frames above the maximum frame size, more than max_control_queue
 // control frames queued because of peer input (e.g. resets it provoked
 // while not reading), or more than 4 * max_control_queue events not yet
-// polled (consecutive data events of one channel are merged) are link
+// polled (consecutive small data events of one channel are merged) are link
 // errors. Local calls get partial acceptance (write) or an error.
 //
 // Thread: none; one owner calls everything. Ownership: all state is owned.

@@ -89,9 +89,11 @@ Result<void> Multiplexer::on_data(std::uint32_t id, std::string& data) {
   if (data.size() > channel.recv_window) return reset_for_fault(id, WireError::kWindowViolation);
   channel.recv_window -= data.size();
   if (data.empty()) return {};
-  // Merging keeps a stream of tiny frames from costing one event each.
+  // Merging keeps a stream of tiny frames from costing one event each;
+  // a bulk stream's full frames are moved, not copied into one another.
   if (!events_.empty() && events_.back().kind == MuxEvent::Kind::kChannelData &&
-      events_.back().channel == id) {
+      events_.back().channel == id &&
+      events_.back().data.size() + data.size() <= config_.max_data_chunk) {
     events_.back().data.append(data);
     return {};
   }

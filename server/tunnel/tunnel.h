@@ -146,7 +146,9 @@ class Tunnel {
   std::unordered_map<std::string, std::weak_ptr<AgentSession>> online_;
   std::unordered_set<AgentSession*> sessions_;  // every live session, any phase
   DeadlineQueue<AgentSession*> checks_;          // when each session needs looking at
-  std::array<std::uint8_t, 16 * 1024> read_buffer_{};
+  // One for all links (each read is handled at once): large enough for a
+  // few full TLS records per read, so few records are cut across reads.
+  std::array<std::uint8_t, 64 * 1024> read_buffer_{};
   std::chrono::steady_clock::time_point last_flush_;
   DeviceDesk* desk_ = nullptr;
   AgentRequests* agent_requests_ = nullptr;

@@ -209,6 +209,30 @@ TEST(Multiplexer, ReceivesTheSameEventsWhateverTheSplit) {
   }
 }
 
+TEST(Multiplexer, MergesSmallDataOfAChannelButDeliversFullFramesApart) {
+  const std::size_t full = MuxConfig{}.max_data_chunk;
+  const std::string big_a = pattern(full);
+  const std::string big_b = pattern(full).substr(1) + "!";
+  Multiplexer relay(test::config_for(Role::kRelay));
+  ASSERT_TRUE(relay
+                  .receive(bytes_of(test::encode(
+                      {test::open_frame(1, "shell", 4 * full), test::data_frame(1, "l"),
+                       test::data_frame(1, "s"), test::data_frame(1, "\n"),
+                       test::data_frame(1, big_a), test::data_frame(1, big_b),
+                       test::data_frame(1, "x"), test::data_frame(1, "y")})))
+                  .has_value());
+  auto events = drain_events(relay);
+  // Keystrokes become one event; each full frame is an event of its own
+  // (moved, not copied into its neighbour); small data after a full frame
+  // starts a new event.
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].kind, Kind::kChannelOpened);
+  EXPECT_EQ(events[1].data, "ls\n");
+  EXPECT_EQ(events[2].data, big_a);
+  EXPECT_EQ(events[3].data, big_b);
+  EXPECT_EQ(events[4].data, "xy");
+}
+
 TEST(Multiplexer, ShutdownQueuesGoodbyeAndRefusesInput) {
   MuxPair pair;
   auto id = pair.agent.open_channel("shell").value();
