@@ -39,10 +39,6 @@ namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
 
-[[nodiscard]] std::string ended_text(const v1::api::StreamEnd& end) {
-  return end.message().empty() ? end.code() : end.message();
-}
-
 void write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -115,36 +111,6 @@ class Outbox {
   std::deque<std::string> queue_;
   bool stopped_ = false;
 };
-
-// Reads the relay's messages until it closes: binary ones go to
-// `on_bytes` (which returns an error to stop), the StreamEnd says whether
-// the stream finished as it should. Returns "" when it did, else why not.
-awaitable<std::string> read_to_end(WsConnection& conn,
-                                   const std::function<std::string(std::string&)>& on_bytes) {
-  std::string failure;
-  bool complete = false;
-  while (true) {
-    auto message = co_await conn.read();
-    if (!message) {
-      if (!complete && failure.empty()) failure = message.error().message;
-      break;
-    }
-    if (message->text) {
-      if (message->end) {
-        if (message->end->ok()) {
-          complete = true;
-        } else if (failure.empty()) {
-          failure = ended_text(*message->end);
-        }
-      }
-      continue;
-    }
-    if (!failure.empty()) continue;
-    failure = on_bytes(message->data);
-  }
-  co_await conn.close();
-  co_return failure;
-}
 
 }  // namespace
 
@@ -220,7 +186,7 @@ int run_shell(const ApiClient& client, const std::string& session) {
       }
       if (message->text) {
         if (message->end && !message->end->ok() && !exit_status) {
-          ending = ended_text(*message->end);
+          ending = stream_end_text(*message->end);
         }
         continue;
       }
@@ -286,7 +252,7 @@ int run_pull(const ApiClient& client, const std::string& session, const std::str
     WsConnection& conn = **opened;
     session::MessageDecoder header;
     bool have_header = false;
-    failure = co_await read_to_end(conn, [&](std::string& bytes) -> std::string {
+    failure = co_await conn.read_to_end([&](std::string& bytes) -> std::string {
       if (!have_header) {
         if (!header.feed(bytes)) return "the device sent a bad file header";
         auto first = header.next();
@@ -364,7 +330,7 @@ int run_push(const ApiClient& client, const std::string& session, const std::str
     }
     if (failure.empty()) (void)co_await conn.send_eof();
     session::MessageDecoder decoder;
-    std::string ended = co_await read_to_end(conn, [&](std::string& bytes) -> std::string {
+    std::string ended = co_await conn.read_to_end([&](std::string& bytes) -> std::string {
       if (decoder.feed(bytes)) {
         if (auto m = decoder.next()) (void)written.ParseFromString(*m);
       }
@@ -441,7 +407,7 @@ int run_forward(const ApiClient& client, const std::string& session, std::uint16
       if (!message) break;
       if (message->text) {
         if (message->end && !message->end->ok() && message->end->code() != "closed") {
-          std::cerr << "helpline: " << ended_text(*message->end) << "\n";
+          std::cerr << "helpline: " << stream_end_text(*message->end) << "\n";
           rc = 1;
         }
         continue;

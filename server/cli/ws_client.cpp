@@ -92,6 +92,33 @@ asio::awaitable<Result<WsConnection::Message>> WsConnection::read() {
   co_return m;
 }
 
+asio::awaitable<std::string> WsConnection::read_to_end(
+    const std::function<std::string(std::string&)>& on_bytes) {
+  std::string failure;
+  bool complete = false;
+  while (true) {
+    auto message = co_await read();
+    if (!message) {
+      if (!complete && failure.empty()) failure = message.error().message;
+      break;
+    }
+    if (message->text) {
+      if (message->end) {
+        if (message->end->ok()) {
+          complete = true;
+        } else if (failure.empty()) {
+          failure = stream_end_text(*message->end);
+        }
+      }
+      continue;
+    }
+    if (!failure.empty()) continue;
+    failure = on_bytes(message->data);
+  }
+  co_await close();
+  co_return failure;
+}
+
 asio::awaitable<Result<void>> WsConnection::write_binary(std::string_view bytes) {
   boost::system::error_code ec;
   ws_->binary(true);
@@ -117,6 +144,10 @@ asio::awaitable<void> WsConnection::close() {
     co_await ws_->async_close(websocket::close_code::normal,
                               asio::redirect_error(asio::use_awaitable, ec));
   }
+}
+
+std::string stream_end_text(const v1::api::StreamEnd& end) {
+  return end.message().empty() ? end.code() : end.message();
 }
 
 }  // namespace helpline::cli

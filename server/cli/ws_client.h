@@ -16,6 +16,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,12 @@ class WsConnection {
     std::optional<v1::api::StreamEnd> end;
   };
   [[nodiscard]] boost::asio::awaitable<Result<Message>> read();
+  // Reads the relay's messages until it closes, then closes: binary ones
+  // go to `on_bytes` (which returns an error to stop taking them), the
+  // StreamEnd says whether the stream finished as it should. Returns ""
+  // when it did, else why not.
+  [[nodiscard]] boost::asio::awaitable<std::string> read_to_end(
+      const std::function<std::string(std::string&)>& on_bytes);
   // Errors: "closed".
   [[nodiscard]] boost::asio::awaitable<Result<void>> write_binary(std::string_view bytes);
   [[nodiscard]] boost::asio::awaitable<Result<void>> send_eof();
@@ -57,6 +64,9 @@ class WsConnection {
   std::unique_ptr<WsStream> ws_;
   boost::beast::flat_buffer buffer_;
 };
+
+// What a StreamEnd says, for a person: its message, else its code.
+[[nodiscard]] std::string stream_end_text(const v1::api::StreamEnd& end);
 
 // `helpline session shell`: a raw-mode terminal on a session's shell.
 [[nodiscard]] int run_shell(const ApiClient& client, const std::string& session);

@@ -167,7 +167,8 @@ std::vector<double> keystrokes(const helpline::cli::ApiClient& client, const std
 }
 
 // Pulls `path` through the relay's pull stream and drops the bytes.
-// Seconds from connecting to the stream's end; -1 on failure. `received`
+// Seconds from connecting until the relay closed after the stream's end;
+// -1 on failure. `received`
 // counts every byte of the stream (the file's framed header too).
 double drain_pull(const helpline::cli::ApiClient& client, const std::string& session,
                   const std::string& path, std::uint64_t& received) {
@@ -182,24 +183,15 @@ double drain_pull(const helpline::cli::ApiClient& client, const std::string& ses
       std::fprintf(stderr, "pull stream: %s\n", conn.error().message.c_str());
       co_return;
     }
-    while (true) {
-      auto m = co_await (*conn)->read();
-      if (!m) {
-        std::fprintf(stderr, "pull stream: %s\n", m.error().message.c_str());
-        co_return;
-      }
-      if (!m->text) {
-        received += m->data.size();
-        continue;
-      }
-      if (!m->end || !m->end->ok()) {
-        std::fprintf(stderr, "pull stream ended: %s\n", m->data.c_str());
-        co_return;
-      }
-      seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      break;
+    std::string failure = co_await (*conn)->read_to_end([&](std::string& bytes) -> std::string {
+      received += bytes.size();
+      return "";
+    });
+    if (!failure.empty()) {
+      std::fprintf(stderr, "pull stream: %s\n", failure.c_str());
+      co_return;
     }
-    co_await (*conn)->close();
+    seconds = std::chrono::duration<double>(Clock::now() - start).count();
   }, asio::detached);
   io.run();
   return seconds;
