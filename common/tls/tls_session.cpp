@@ -311,8 +311,6 @@ void TlsSession::keep_unread_input() {
 std::string TlsSession::take_plaintext() { return std::exchange(plaintext_, std::string()); }
 
 Result<void> TlsSession::receive_records(std::span<const std::uint8_t> ciphertext) {
-  // About as long as the ciphertext: one allocation instead of regrowth.
-  plaintext_.reserve(plaintext_.size() + ciphertext.size());
   auto status = records_->open(ciphertext, plaintext_, io_->output);
   if (!status) {
     state_ = State::kFailed;
