@@ -8,6 +8,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <vector>
+
 #include "helpline/v1/session.pb.h"
 #include "server/api/json_codec.h"
 #include "server/store/ticket_store.h"
@@ -26,6 +28,8 @@ constexpr std::size_t kMaxWsMessage = 1u << 20;
 // still coalesces into one write); Beast's default of 4 KiB made four
 // records, four SSL_writes and four send(2)s of every 16 KiB.
 constexpr std::size_t kWsFramePayload = 16 * 1024 - 4;
+// One message toward the technician carries at most this many frames.
+constexpr std::size_t kFramesPerMessage = 4;
 
 // "code: message", once: an agent's reason already starts with its code.
 [[nodiscard]] std::string reset_reason(const Error& why) {
@@ -43,6 +47,7 @@ Bridge::Bridge(SessionService& service, net::WebSocket& ws, std::shared_ptr<Agen
       agent_(std::move(agent)),
       info_(std::move(info)),
       request_(std::move(request)),
+      to_ws_(kWsFramePayload, kWsFramePayload * kFramesPerMessage),
       wake_writer_(ws.get_executor()),
       wake_reader_(ws.get_executor()),
       reader_gone_(ws.get_executor()) {}
@@ -109,18 +114,24 @@ asio::awaitable<void> Bridge::run() {
 
 asio::awaitable<void> Bridge::write_ws() {
   boost::system::error_code ec;
+  std::vector<asio::const_buffer> message;
   while (true) {
     if (!to_ws_.empty()) {
-      std::string chunk = std::move(to_ws_.front());
-      to_ws_.pop_front();
+      message.clear();
+      std::size_t size = 0;
+      for (std::string_view piece : to_ws_.next()) {
+        message.emplace_back(piece.data(), piece.size());
+        size += piece.size();
+      }
       ws_.binary(true);
-      co_await ws_.async_write(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+      co_await ws_.async_write(message, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         finish(Error{"technician_left", "the technician's connection ended: " + ec.message()},
                false);
         co_return;
       }
-      if (channel_open_) agent_->stream_consume(channel_, chunk.size());
+      to_ws_.consume(size);
+      if (channel_open_) agent_->stream_consume(channel_, size);
       continue;
     }
     if (finished_) co_return;
@@ -191,7 +202,7 @@ void Bridge::end(std::string code, std::string message) {
 void Bridge::on_data(std::string data) {
   bytes_from_agent_ += data.size();
   tap_from_agent(data);
-  to_ws_.push_back(std::move(data));
+  to_ws_.push(std::move(data));
   wake_writer_.cancel();
 }
 

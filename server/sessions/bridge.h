@@ -20,13 +20,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "common/session/session.h"
 #include "server/net/websocket.h"
+#include "server/sessions/frame_batch.h"
 #include "server/sessions/recording.h"
 #include "server/sessions/sessions.h"
 #include "server/tunnel/agent_session.h"
@@ -69,10 +69,10 @@ class Bridge final : public RelayStream, public std::enable_shared_from_this<Bri
   std::uint32_t channel_ = 0;
   bool channel_open_ = false;
   bool closed_toward_agent_ = false;
+  FrameBatch to_ws_;
   boost::asio::steady_timer wake_writer_;
   boost::asio::steady_timer wake_reader_;
   boost::asio::steady_timer reader_gone_;
-  std::deque<std::string> to_ws_;
   std::optional<Error> finished_;
   bool ok_ = false;
   bool reader_started_ = false;
