@@ -132,7 +132,8 @@ void keep_heap_for_streams() {
   constexpr int kMmapThreshold = 1 << 20;
   if (::mallopt(M_TRIM_THRESHOLD, kTrimThreshold) != 1 ||
       ::mallopt(M_MMAP_THRESHOLD, kMmapThreshold) != 1) {
-    spdlog::warn("cannot tune the allocator (mallopt failed); streams will cost more CPU");
+    // Only a replaced allocator refuses (a sanitizer's): nothing to tune.
+    spdlog::debug("allocator not tuned: mallopt refused");
   }
 }
 
