@@ -122,11 +122,11 @@ void raise_descriptor_limit() {
 // A stream through the relay queues up to a channel window (1 MiB) of
 // 16 KiB pieces and frees them as they go out. With glibc's default trim
 // threshold (128 KiB) each drained queue gave its pages back to the kernel
-// and the next took them again: 46,779 page faults and a quarter of the
-// relay's CPU over 2.5 GiB pulled (docs/performance.md). Keeping a few MiB
-// of free heap, and serving blocks up to the largest WebSocket message
-// (1 MiB) from the heap rather than from mmap, ends that churn; the
-// price is at most those few MiB of resident memory.
+// and the next took them again: 46,779 page faults and at least a quarter
+// of the relay's CPU over 2.5 GiB pulled (docs/performance.md). Keeping
+// 4 MiB of free heap, and serving blocks up to the largest WebSocket
+// message (1 MiB) from the heap rather than from mmap, ends that churn;
+// the price is at most those 4 MiB of resident memory.
 void keep_heap_for_streams() {
   constexpr int kTrimThreshold = 4 << 20;
   constexpr int kMmapThreshold = 1 << 20;
