@@ -5,8 +5,7 @@
 namespace helpline::relay::sessions {
 
 FrameBatch::FrameBatch(std::size_t frame, std::size_t max_message)
-    : frame_(std::max<std::size_t>(frame, 1)),
-      max_message_(std::max(max_message, std::max<std::size_t>(frame, 1))) {}
+    : frame_(std::max<std::size_t>(frame, 1)), max_message_(std::max(max_message, frame_)) {}
 
 void FrameBatch::push(std::string data) {
   if (data.empty()) return;

@@ -168,8 +168,8 @@ std::vector<double> keystrokes(const helpline::cli::ApiClient& client, const std
 
 // Pulls `path` through the relay's pull stream and drops the bytes.
 // Seconds from connecting until the relay closed after the stream's end;
-// -1 on failure. `received`
-// counts every byte of the stream (the file's framed header too).
+// -1 on failure. `received` counts every byte of the stream (the file's
+// framed header too).
 double drain_pull(const helpline::cli::ApiClient& client, const std::string& session,
                   const std::string& path, std::uint64_t& received) {
   double seconds = -1;
