@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "common/wire/liveness.h"
@@ -129,34 +130,34 @@ bool AgentSession::take_last_seen_due(Clock::time_point now, Clock::duration max
   return true;
 }
 
-// Reads are a readiness wait and a read_some into the tunnel's shared
-// buffer, and writes start only when there is something to write: an idle
-// link holds one pending wait and no coroutine frame, timer or buffer.
+// A read is pending on a small buffer of the session's own and goes on in
+// the tunnel's shared buffer when that fills, and writes start only when
+// there is something to write: an idle link holds one pending read and no
+// coroutine frame, timer or large buffer. Asio starts a read with a recv
+// that usually finds the socket empty; a readiness wait instead re-armed
+// the descriptor with epoll_ctl every time. Both are one system call, but
+// the read leaves the reactor's registration alone and its completion
+// carries the bytes (docs/performance.md has the figures).
 void AgentSession::wait_readable() {
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->on_readable(ec);
-                     });
+  socket_.async_read_some(asio::buffer(first_read_),
+                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                            self->on_readable(ec, n);
+                          });
 }
 
-void AgentSession::on_readable(const boost::system::error_code& wait_error) {
+void AgentSession::on_readable(const boost::system::error_code& read_error, std::size_t first) {
   if (phase_ == Phase::kClosed) return;
-  if (wait_error) {
-    shut_down();
-    return;
-  }
-  boost::system::error_code ec;
   auto buffer = context_.read_buffer();
-  std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    wait_readable();
-    return;
+  std::memcpy(buffer.data(), first_read_.data(), first);
+  std::size_t n = first;
+  boost::system::error_code ec = read_error;
+  if (!ec && first == first_read_.size()) {
+    n += socket_.read_some(asio::buffer(buffer.subspan(first).data(), buffer.size() - first), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) ec.clear();
   }
-  if (ec) {
-    if (phase_ == Phase::kOnline) {
-      spdlog::info("agent {} ({}) disconnected: {}", device_id_, remote_, ec.message());
-    }
-    shut_down();
+  // Bytes that came before an end or error are still the agent's last words.
+  if (ec && n == 0) {
+    end_read(ec);
     return;
   }
   last_receive_ = Clock::now();
@@ -183,14 +184,22 @@ void AgentSession::on_readable(const boost::system::error_code& wait_error) {
       if (phase_ != Phase::kClosed) begin_closing();
     }
   }
-  if (tls_->state() == tls::TlsSession::State::kClosed) {
-    shut_down();
+  if (ec || tls_->state() == tls::TlsSession::State::kClosed) {
+    end_read(ec);
     return;
   }
   if (phase_ == Phase::kClosed) return;
-  // Most reads (a heartbeat's answer) leave nothing to send.
-  if (phase_ == Phase::kClosing || mux_.wants_write() || tls_->wants_write()) wake_writer();
   wait_readable();
+  // The read's events are handled: what they queued (a heartbeat's answer)
+  // goes out now, without another turn of the loop.
+  if (phase_ == Phase::kClosing || mux_.wants_write() || tls_->wants_write()) flush();
+}
+
+void AgentSession::end_read(const boost::system::error_code& ec) {
+  if (ec && phase_ == Phase::kOnline) {
+    spdlog::info("agent {} ({}) disconnected: {}", device_id_, remote_, ec.message());
+  }
+  shut_down();
 }
 
 // Deferred like the wake-up of a writer: callers may be in the middle of
@@ -226,11 +235,23 @@ void AgentSession::flush() {
   }
   if (tls_->wants_write()) {
     write_buffer_ = tls_->take_output();
-    writing_ = true;
-    asio::async_write(socket_, asio::buffer(write_buffer_),
-                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                        self->on_written(ec);
-                      });
+    // Most writes fit in the socket's buffer: written here, they need no
+    // completion handler and no further turn of the event loop.
+    boost::system::error_code ec;
+    std::size_t written = socket_.write_some(asio::buffer(write_buffer_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec.clear();
+      written = 0;
+    }
+    if (!ec && written < write_buffer_.size()) {
+      writing_ = true;
+      asio::async_write(socket_, asio::buffer(write_buffer_) + written,
+                        [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+                          self->on_written(error);
+                        });
+      return;
+    }
+    written_out(ec);
     return;
   }
   if (phase_ == Phase::kClosing) shut_down();  // everything flushed
@@ -238,12 +259,18 @@ void AgentSession::flush() {
 
 void AgentSession::on_written(const boost::system::error_code& ec) {
   writing_ = false;
+  written_out(ec);
+}
+
+void AgentSession::written_out(const boost::system::error_code& ec) {
   std::string().swap(write_buffer_);
   if (ec) {
     shut_down();
     return;
   }
-  flush();
+  // What is still queued (bulk data moves into TLS a chunk at a time) goes
+  // on the next turn of the loop, so that other links get theirs in between.
+  if (phase_ == Phase::kClosing || mux_.wants_write()) wake_writer();
   // Framing output may have made a stream writable again (its send buffer
   // drained): its owner must hear it now, not with the agent's next frame,
   // which may never come while the agent waits for our credit.
@@ -506,7 +533,7 @@ void AgentSession::check_deadlines(Clock::time_point now) {
         ping.mutable_heartbeat()->set_sent_at_ms(unix_now_ms());
         (void)mux_.send_control(std::move(ping));
         last_send_ = now;
-        wake_writer();
+        flush();  // the sweep is between events: no need to defer
       }
       break;
     case Phase::kClosing:

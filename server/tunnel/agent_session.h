@@ -18,6 +18,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -104,9 +105,13 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   struct Pending;
 
   void wait_readable();
-  void on_readable(const boost::system::error_code& ec);
+  void on_readable(const boost::system::error_code& ec, std::size_t first);
+  // The link ended while reading: by the agent (ec), or by TLS close_notify.
+  void end_read(const boost::system::error_code& ec);
   void flush();
   void on_written(const boost::system::error_code& ec);
+  // A write of write_buffer_ ended, at once or by its completion.
+  void written_out(const boost::system::error_code& ec);
   void on_handshake_done();
   void handle_events();
   void on_control(const v1::Frame& frame);
@@ -137,6 +142,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void wake_writer();
 
   boost::asio::ip::tcp::socket socket_;
+  // What the pending read takes first: a heartbeat's record (37 bytes)
+  // fits whole, more goes on in the tunnel's shared buffer.
+  std::array<std::uint8_t, 64> first_read_{};
   Tunnel& context_;
   std::string remote_;
   std::optional<tls::TlsSession> tls_;
