@@ -5,12 +5,12 @@
 // the streams the agent opens in answer to them (StreamSink).
 //
 // Using the sans-IO TLS session instead of asio::ssl::stream keeps an idle
-// link small: no per-connection record buffers, reads go through the
-// tunnel's shared buffer, and an idle link waits with one readiness wait
-// (no coroutine frame, no timer, no write buffer).
+// link small: no per-connection record buffers, reads go on in the
+// tunnel's shared buffer, and an idle link waits with one pending read into
+// 64 bytes of its own (no coroutine frame, no timer, no write buffer).
 //
 // Thread: everything runs on the tunnel's single io_context thread.
-// Lifetime: shared_ptr; every pending wait, write and posted flush holds a
+// Lifetime: shared_ptr; every pending read, write and posted flush holds a
 // reference, so the session lives until the last of them has ended.
 #pragma once
 
