@@ -53,6 +53,12 @@ constexpr std::chrono::milliseconds kSweepGranularity{1000};
   return interval - lead;
 }
 
+// The socket had nothing to read, or no room to write, just now (the
+// call then moved no bytes).
+[[nodiscard]] bool would_block(const boost::system::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
 [[nodiscard]] std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
@@ -153,7 +159,7 @@ void AgentSession::on_readable(const boost::system::error_code& read_error, std:
   boost::system::error_code ec = read_error;
   if (!ec && first == first_read_.size()) {
     n += socket_.read_some(asio::buffer(buffer.subspan(first).data(), buffer.size() - first), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) ec.clear();
+    if (would_block(ec)) ec.clear();
   }
   // Bytes that came before an end or error are still the agent's last words.
   if (ec && n == 0) {
@@ -238,11 +244,8 @@ void AgentSession::flush() {
     // Most writes fit in the socket's buffer: written here, they need no
     // completion handler and no further turn of the event loop.
     boost::system::error_code ec;
-    std::size_t written = socket_.write_some(asio::buffer(write_buffer_), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      ec.clear();
-      written = 0;
-    }
+    const std::size_t written = socket_.write_some(asio::buffer(write_buffer_), ec);
+    if (would_block(ec)) ec.clear();
     if (!ec && written < write_buffer_.size()) {
       writing_ = true;
       asio::async_write(socket_, asio::buffer(write_buffer_) + written,
