@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "common/catalog/validate.h"
+#include "common/core/encoding.h"
 #include "common/catalog/value_rules.h"
 
 namespace helpline::catalog {
@@ -22,10 +23,8 @@ namespace {
   for (char c : value.substr(0, kShown)) {
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u >= 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
       out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
+      append_hex(out, u);
     } else {
       out += c;
     }

@@ -7,6 +7,7 @@
 #include <array>
 #include <climits>
 
+#include "common/core/encoding.h"
 #include "common/tls/crypto.h"
 #include "common/tls/openssl_util.h"
 
@@ -331,7 +332,7 @@ std::string fingerprint(const X509* cert) {
     ERR_clear_error();
     return {};
   }
-  return "SHA256:" + detail::to_hex(std::span(md.data(), size));
+  return "SHA256:" + to_hex(std::span(md.data(), size));
 }
 
 std::string common_name(const X509* cert) {

@@ -12,10 +12,12 @@
 #include <climits>
 #include <cstring>
 
+#include "common/core/encoding.h"
 #include "common/tls/openssl_util.h"
 
 namespace helpline::tls {
 
+using detail::die;
 using detail::fail_openssl;
 
 namespace {
@@ -31,47 +33,6 @@ const unsigned char* bytes_of(std::string_view text) {
   // OpenSSL rejects a null pointer even for zero-length input.
   static constexpr unsigned char kEmpty[1] = {0};
   return text.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(text.data());
-}
-
-// Digests and randomness have no failure a caller could handle: libcrypto
-// without SHA-256 or an entropy source is a broken installation, and a
-// silently empty digest or token would be a security bug.
-[[noreturn]] void die(const char* what) { OPENSSL_die(what, __FILE__, __LINE__); }
-
-void random_bytes(std::span<std::uint8_t> out) {
-  while (!out.empty()) {
-    const std::size_t chunk = std::min<std::size_t>(out.size(), INT_MAX);
-    if (RAND_bytes(out.data(), static_cast<int>(chunk)) != 1) die("RAND_bytes failed");
-    out = out.subspan(chunk);
-  }
-}
-
-std::string base64url(std::span<const std::uint8_t> in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((in.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v =
-        (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
-    out.push_back(kAlphabet[(v >> 18) & 0x3f]);
-    out.push_back(kAlphabet[(v >> 12) & 0x3f]);
-    out.push_back(kAlphabet[(v >> 6) & 0x3f]);
-    out.push_back(kAlphabet[v & 0x3f]);
-  }
-  const std::size_t rest = in.size() - i;
-  if (rest == 1) {
-    const std::uint32_t v = std::uint32_t{in[i]} << 16;
-    out.push_back(kAlphabet[(v >> 18) & 0x3f]);
-    out.push_back(kAlphabet[(v >> 12) & 0x3f]);
-  } else if (rest == 2) {
-    const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8);
-    out.push_back(kAlphabet[(v >> 18) & 0x3f]);
-    out.push_back(kAlphabet[(v >> 12) & 0x3f]);
-    out.push_back(kAlphabet[(v >> 6) & 0x3f]);
-  }
-  return out;
 }
 
 bool is_ed25519(const EVP_PKEY* key) {
@@ -169,13 +130,21 @@ Result<std::string> normalize_pin(std::string_view pin) {
   return out;
 }
 
+void random_bytes(std::span<std::uint8_t> out) {
+  while (!out.empty()) {
+    const std::size_t chunk = std::min<std::size_t>(out.size(), INT_MAX);
+    if (RAND_bytes(out.data(), static_cast<int>(chunk)) != 1) die("RAND_bytes failed");
+    out = out.subspan(chunk);
+  }
+}
+
 std::string sha256_hex(std::string_view data) {
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> md{};
   unsigned int size = 0;
-  if (EVP_Digest(bytes_of(data), data.size(), md.data(), &size, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(bytes_of(data), data.size(), md.data(), &size, detail::sha256(), nullptr) != 1) {
     die("SHA-256 failed");
   }
-  return detail::to_hex(std::span(md.data(), size));
+  return to_hex(std::span(md.data(), size));
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
@@ -185,13 +154,13 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
                 bytes_of(data), data.size(), mac.data(), mac.size(), &size) == nullptr) {
     die("HMAC-SHA256 failed");
   }
-  return detail::to_hex(std::span(mac.data(), size));
+  return to_hex(std::span(mac.data(), size));
 }
 
 std::string random_token(std::size_t bytes) {
   std::vector<std::uint8_t> buffer(bytes);
   random_bytes(buffer);
-  std::string token = base64url(buffer);
+  std::string token = base64url_encode(buffer);
   OPENSSL_cleanse(buffer.data(), buffer.size());
   return token;
 }
@@ -243,6 +212,28 @@ Result<void> verify_ed25519(EVP_PKEY* public_key, std::string_view message,
     return fail("bad_signature", "the Ed25519 signature does not match the message and key");
   }
   return {};
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(bytes),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0 || text.size() > static_cast<std::size_t>(INT_MAX)) return std::nullopt;
+  std::string out(3 * text.size() / 4 + 1, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(text),
+                                static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  auto size = static_cast<std::size_t>(n);
+  // EVP_DecodeBlock counts padding as zero bytes.
+  if (!text.empty() && text.back() == '=') --size;
+  if (text.size() > 1 && text[text.size() - 2] == '=') --size;
+  out.resize(size);
+  return out;
 }
 
 std::string openssl_errors() {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,6 +82,8 @@ struct CertRequest {
 // Digests and randomness.
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 [[nodiscard]] std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+// Fills `out` with cryptographically random bytes.
+void random_bytes(std::span<std::uint8_t> out);
 // `bytes` cryptographically random bytes as unpadded base64url.
 [[nodiscard]] std::string random_token(std::size_t bytes = 32);
 [[nodiscard]] std::uint64_t random_u64();
@@ -92,6 +95,11 @@ struct CertRequest {
 // Errors: "bad_signature".
 [[nodiscard]] Result<void> verify_ed25519(EVP_PKEY* public_key, std::string_view message,
                                           std::string_view signature);
+
+// Padded standard base64 (RFC 4648 section 4) on one line, OpenSSL's.
+[[nodiscard]] std::string base64_encode(std::string_view bytes);
+// nullopt unless `text` is padded standard base64 on one line.
+[[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
 
 // OpenSSL's error queue as text, and cleared; "" when empty.
 [[nodiscard]] std::string openssl_errors();

@@ -1,7 +1,12 @@
 // An incremental SHA-256 for data that arrives in pieces (a file streamed
-// through a remote session). Part of common/tls's public face.
+// through a remote session, a blob being uploaded). Part of common/tls's
+// public face.
 //
-// Thread: one owner. Not copyable.
+// OpenSSL failing to digest is a broken installation: the process aborts
+// (see crypto.h), as sha256_hex does.
+//
+// Thread: one owner. Move-only; a moved-from digest may only be assigned
+// to or destroyed.
 #pragma once
 
 #include <string>
@@ -15,6 +20,8 @@ class Sha256 {
  public:
   Sha256();
   ~Sha256();
+  Sha256(Sha256&& other) noexcept;
+  Sha256& operator=(Sha256&& other) noexcept;
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 

@@ -1,6 +1,8 @@
 #include "common/tls/openssl_util.h"
 
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "common/tls/crypto.h"
 
@@ -26,15 +28,12 @@ std::string bio_contents(BIO* bio) {
 
 int no_password(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return -1; }
 
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const std::uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0x0f]);
-  }
-  return out;
+void die(const char* what) { OPENSSL_die(what, __FILE__, __LINE__); }
+
+const EVP_MD* sha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  if (md == nullptr) die("SHA-256 is not available");
+  return md;
 }
 
 tl::unexpected<Error> fail_openssl(std::string code, std::string message) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <openssl/bio.h>
+#include <openssl/types.h>
 
 #include <array>
 #include <cstddef>
@@ -40,8 +41,14 @@ inline constexpr std::size_t kMaxPemBytes = 256 * 1024;
 // of OpenSSL prompting on the terminal.
 int no_password(char* buf, int size, int rwflag, void* userdata);
 
-// Lowercase hex of `bytes`.
-[[nodiscard]] std::string to_hex(std::span<const std::uint8_t> bytes);
+// Digests and randomness have no failure a caller could handle: libcrypto
+// without SHA-256 or an entropy source is a broken installation, and a
+// silently empty digest or token would be a security bug. Aborts.
+[[noreturn]] void die(const char* what);
+
+// SHA-256 from the default provider, fetched once for the process rather
+// than on every digest (what EVP_sha256() costs each use in OpenSSL 3).
+[[nodiscard]] const EVP_MD* sha256();
 
 // An error with OpenSSL's queued reasons (if any) appended to `message`;
 // empties the queue.

@@ -1,5 +1,6 @@
 #include "server/api/router.h"
 
+#include "common/core/encoding.h"
 #include "common/core/time_format.h"
 #include "helpline/v1/api.pb.h"
 #include "server/api/json_codec.h"
@@ -22,26 +23,17 @@ namespace http = boost::beast::http;
   return out;
 }
 
-[[nodiscard]] int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 [[nodiscard]] Result<std::string> url_decode(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out.push_back(' ');
     } else if (text[i] == '%') {
-      if (i + 2 >= text.size()) {
+      auto byte = from_hex(text.substr(i + 1, 2));
+      if (!byte || byte->size() != 1) {
         return fail("bad_request", "bad percent-encoding in the query string");
       }
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return fail("bad_request", "bad percent-encoding in the query string");
-      out.push_back(static_cast<char>(hi * 16 + lo));
+      out += *byte;
       i += 2;
     } else {
       out.push_back(text[i]);

@@ -4,9 +4,9 @@
 // base64url, 32-byte hash). Tokens: random 32 bytes (base64url), stored only
 // as SHA-256 hex.
 //
-// new_token() and random_password() abort the process if OpenSSL's random
-// generator fails: they cannot report an error and must never return a weak
-// secret.
+// new_token(), random_password() and the salt of hash_password() abort the
+// process if OpenSSL's random generator fails (tls::random_bytes): a secret
+// is never weak.
 #pragma once
 
 #include <string>
@@ -19,7 +19,7 @@ namespace helpline::relay::auth {
 inline constexpr unsigned kPasswordIterations = 210000;  // OWASP 2023 for PBKDF2-SHA256
 
 // Errors: "bad_iterations" outside [1000, 10'000'000] (the range
-// verify_password accepts); "crypto_error" if OpenSSL fails.
+// verify_password accepts); "crypto_error" if PBKDF2 fails.
 [[nodiscard]] Result<std::string> hash_password(std::string_view password,
                                                 unsigned iterations = kPasswordIterations);
 // Constant-time comparison; false for a malformed stored hash or one whose

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -36,17 +35,6 @@ constexpr std::size_t kHexDigits = 64;
   return {};
 }
 
-[[nodiscard]] std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0x0f]);
-  }
-  return out;
-}
-
 // Creates a directory below the store (0700); a new one is made durable in
 // its parent, so a blob renamed into it survives a crash.
 [[nodiscard]] Result<void> ensure_dir(const fs::path& dir) {
@@ -73,9 +61,8 @@ bool is_blob_id(std::string_view id) {
 
 // --- BlobWriter ---
 
-BlobWriter::BlobWriter(const BlobStore& store, fs::path temp, int fd, std::uint64_t max_bytes,
-                       EVP_MD_CTX* digest)
-    : store_(&store), temp_(std::move(temp)), fd_(fd), max_bytes_(max_bytes), digest_(digest) {}
+BlobWriter::BlobWriter(const BlobStore& store, fs::path temp, int fd, std::uint64_t max_bytes)
+    : store_(&store), temp_(std::move(temp)), fd_(fd), max_bytes_(max_bytes) {}
 
 BlobWriter::BlobWriter(BlobWriter&& other) noexcept
     : store_(other.store_),
@@ -83,7 +70,7 @@ BlobWriter::BlobWriter(BlobWriter&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       max_bytes_(other.max_bytes_),
       size_(other.size_),
-      digest_(std::exchange(other.digest_, nullptr)),
+      digest_(std::move(other.digest_)),
       id_(std::move(other.id_)),
       failed_(other.failed_) {
   other.temp_.clear();
@@ -98,7 +85,7 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
   fd_ = std::exchange(other.fd_, -1);
   max_bytes_ = other.max_bytes_;
   size_ = other.size_;
-  digest_ = std::exchange(other.digest_, nullptr);
+  digest_ = std::move(other.digest_);
   id_ = std::move(other.id_);
   failed_ = other.failed_;
   return *this;
@@ -111,8 +98,6 @@ void BlobWriter::discard() {
   fd_ = -1;
   if (!temp_.empty()) ::unlink(temp_.c_str());
   temp_.clear();
-  EVP_MD_CTX_free(digest_);
-  digest_ = nullptr;
 }
 
 Result<void> BlobWriter::append(std::string_view data) {
@@ -134,10 +119,7 @@ Result<void> BlobWriter::append(std::string_view data) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (EVP_DigestUpdate(digest_, data.data(), data.size()) != 1) {
-    failed_ = true;
-    return fail("blob_error", "SHA-256 update failed");
-  }
+  digest_.update(data);
   size_ += data.size();
   return {};
 }
@@ -156,13 +138,7 @@ Result<std::string> BlobWriter::finish() {
     failed_ = true;
     return fail(blob_error(temp_, "cannot close", errno));
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int length = 0;
-  if (EVP_DigestFinal_ex(digest_, md.data(), &length) != 1) {
-    failed_ = true;
-    return fail("blob_error", "SHA-256 final failed");
-  }
-  id_ = std::string(kPrefix) + to_hex(md.data(), length);
+  id_ = std::string(kPrefix) + digest_.hex();
   return id_;
 }
 
@@ -208,14 +184,7 @@ Result<BlobWriter> BlobStore::begin(std::uint64_t max_bytes) {
   std::string pattern = (root_ / "tmp" / "blob-XXXXXX").string();
   int fd = ::mkostemp(pattern.data(), O_CLOEXEC);  // mode 0600
   if (fd < 0) return fail(blob_error(root_ / "tmp", "cannot create a file in", errno));
-  EVP_MD_CTX* digest = EVP_MD_CTX_new();
-  if (digest == nullptr || EVP_DigestInit_ex(digest, EVP_sha256(), nullptr) != 1) {
-    EVP_MD_CTX_free(digest);
-    ::close(fd);
-    ::unlink(pattern.c_str());
-    return fail("blob_error", "cannot start a SHA-256 digest");
-  }
-  return BlobWriter(*this, pattern, fd, std::min(max_bytes, max_blob_bytes_), digest);
+  return BlobWriter(*this, pattern, fd, std::min(max_bytes, max_blob_bytes_));
 }
 
 Result<BlobInfo> BlobStore::put(std::string_view data, std::string_view expected_id) {

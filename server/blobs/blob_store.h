@@ -16,8 +16,6 @@
 // reason), "bad_id", "not_found", "too_large", "hash_mismatch".
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -25,6 +23,7 @@
 #include <string_view>
 
 #include "common/core/result.h"
+#include "common/tls/digest.h"
 
 namespace helpline::relay::blobs {
 
@@ -66,8 +65,7 @@ class BlobWriter {
 
  private:
   friend class BlobStore;
-  BlobWriter(const BlobStore& store, std::filesystem::path temp, int fd, std::uint64_t max_bytes,
-             EVP_MD_CTX* digest);
+  BlobWriter(const BlobStore& store, std::filesystem::path temp, int fd, std::uint64_t max_bytes);
   void discard();
 
   const BlobStore* store_ = nullptr;
@@ -75,7 +73,7 @@ class BlobWriter {
   int fd_ = -1;
   std::uint64_t max_bytes_ = 0;
   std::uint64_t size_ = 0;
-  EVP_MD_CTX* digest_ = nullptr;
+  tls::Sha256 digest_;
   std::string id_;  // set by finish()
   bool failed_ = false;
 };

@@ -169,10 +169,9 @@ Result<OrgKey> org_key_from_pem(std::string_view pem) {
   unsigned char* der = nullptr;
   int size = ::i2d_PUBKEY(key->get(), &der);
   if (size <= 0) return fail("bad_key", "cannot encode the organisation key");
-  std::string base64(4 * ((static_cast<std::size_t>(size) + 2) / 3) + 1, '\0');
-  int n = ::EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()), der, size);
+  std::string base64 =
+      tls::base64_encode(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size)));
   ::OPENSSL_free(der);
-  base64.resize(static_cast<std::size_t>(n));
   return OrgKey{std::move(base64), std::move(*id)};
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/core/encoding.h"
 #include "server/store/sqlite_rows.h"
 
 namespace helpline::relay::sqlite {
@@ -178,14 +179,7 @@ namespace helpline::relay {
 std::string encode_cursor(const TicketCursor& cursor) {
   std::string plain = std::to_string(cursor.priority) + "." + std::to_string(cursor.queue_due) +
                       "." + std::to_string(cursor.id);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "c1";
-  for (char c : plain) {
-    const auto ch = static_cast<unsigned char>(c);
-    out.push_back(kHex[ch >> 4U]);
-    out.push_back(kHex[ch & 0x0f]);
-  }
-  return out;
+  return "c1" + to_hex(plain);
 }
 
 Result<TicketCursor> decode_cursor(std::string_view text) {
@@ -197,13 +191,9 @@ Result<TicketCursor> decode_cursor(std::string_view text) {
   if (text.size() < 4 || text.size() > 140 || text.substr(0, 2) != "c1" || text.size() % 2 != 0) {
     return bad();
   }
-  std::string plain;
-  for (std::size_t i = 2; i < text.size(); i += 2) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(text.data() + i, text.data() + i + 2, value, 16);
-    if (ec != std::errc() || end != text.data() + i + 2) return bad();
-    plain.push_back(static_cast<char>(value));
-  }
+  auto decoded = from_hex(text.substr(2));
+  if (!decoded) return bad();
+  const std::string& plain = *decoded;
   std::int64_t parts[3] = {0, 0, 0};
   const char* at = plain.data();
   const char* const stop = plain.data() + plain.size();

@@ -1,40 +1,11 @@
 #include "server/tunnel/catalog_state.h"
 
-#include <openssl/evp.h>
-
 #include <vector>
 
 #include "common/catalog/catalog.h"
+#include "common/tls/crypto.h"
 
 namespace helpline::relay {
-
-namespace {
-
-[[nodiscard]] std::string to_base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-[[nodiscard]] std::optional<std::string> from_base64(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out(3 * text.size() / 4 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t size = static_cast<std::size_t>(n);
-  // EVP_DecodeBlock counts padding as zero bytes.
-  if (!text.empty() && text.back() == '=') --size;
-  if (text.size() > 1 && text[text.size() - 2] == '=') --size;
-  out.resize(size);
-  return out;
-}
-
-}  // namespace
 
 Result<std::optional<std::string>> load_org_key(Store& store) {
   return store.get_setting(kOrgKeySetting);
@@ -53,7 +24,7 @@ Result<std::optional<PublishedCatalog>> load_catalog(Store& store) {
   auto text = store.get_setting(kCatalogSetting);
   if (!text) return fail(text.error());
   if (!*text || (*text)->empty()) return std::optional<PublishedCatalog>();
-  auto bytes = from_base64(**text);
+  auto bytes = tls::base64_decode(**text);
   if (!bytes) return fail("bad_catalog", "the stored catalog is damaged; publish it again");
   auto decoded = catalog::decode_signed_catalog(*bytes);
   if (!decoded) return fail(decoded.error());
@@ -97,7 +68,7 @@ Result<PublishOutcome> publish_catalog(Store& store, std::string_view signed_byt
     outcome.unchanged = *step == catalog::VersionStep::kSame;
   }
   if (!outcome.unchanged) {
-    if (auto stored = store.set_setting(kCatalogSetting, to_base64(signed_bytes)); !stored) {
+    if (auto stored = store.set_setting(kCatalogSetting, tls::base64_encode(signed_bytes)); !stored) {
       return fail(stored.error());
     }
   }
