@@ -129,7 +129,9 @@ class TlsSession {
 
 // Lets server sessions made with AfterHandshake::kOwnRecordLayer learn their
 // traffic secrets, through OpenSSL's key log callback; other connections on
-// `ctx` are not affected. make_server_context calls it.
+// `ctx` are not affected. make_server_context calls it. It takes the
+// context's one key log callback, so such a context cannot also write an
+// SSLKEYLOGFILE for a packet capture (Helpline never sets one).
 void capture_traffic_secrets(SSL_CTX* ctx);
 
 }  // namespace helpline::tls
