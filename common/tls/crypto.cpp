@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/core/encoding.h"
+#include "common/tls/digest.h"
 #include "common/tls/openssl_util.h"
 
 namespace helpline::tls {
@@ -139,12 +140,9 @@ void random_bytes(std::span<std::uint8_t> out) {
 }
 
 std::string sha256_hex(std::string_view data) {
-  std::array<std::uint8_t, EVP_MAX_MD_SIZE> md{};
-  unsigned int size = 0;
-  if (EVP_Digest(bytes_of(data), data.size(), md.data(), &size, detail::sha256(), nullptr) != 1) {
-    die("SHA-256 failed");
-  }
-  return to_hex(std::span(md.data(), size));
+  Sha256 digest;
+  digest.update(data);
+  return digest.hex();
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {

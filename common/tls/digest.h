@@ -1,9 +1,8 @@
 // An incremental SHA-256 for data that arrives in pieces (a file streamed
-// through a remote session, a blob being uploaded). Part of common/tls's
-// public face.
+// through a remote session, a blob being uploaded); crypto.h's sha256_hex
+// is this over one piece. Part of common/tls's public face.
 //
-// OpenSSL failing to digest is a broken installation: the process aborts
-// (see crypto.h), as sha256_hex does.
+// OpenSSL failing to digest is a broken installation: the process aborts.
 //
 // Thread: one owner. Move-only; a moved-from digest may only be assigned
 // to or destroyed.
