@@ -6,7 +6,10 @@
 // technician and, with a ticket, onto it as an "action_result" attachment.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
+#include <vector>
 
 #include "common/catalog/signing.h"
 #include "common/catalog/validate.h"
@@ -164,6 +167,7 @@ asio::awaitable<ApiResponse> set_org_key(ApiContext& ctx, ApiRequest& request) {
     co_return error_response(saved.error());
   }
   spdlog::info("{} set the organisation key {}", request.user->name, *saved);
+  ctx.record({"catalog.org_key", request.user->name, "", "", 0, "organisation key " + *saved});
   v1::api::OrgKeyInfo out;
   out.set_key_id(*saved);
   out.set_public_key_pem(body.public_key_pem());
@@ -204,6 +208,10 @@ asio::awaitable<ApiResponse> publish(ApiContext& ctx, ApiRequest& request) {
   std::uint32_t offered = static_cast<std::uint32_t>(ctx.tunnel.offer_catalog_to_online());
   spdlog::info("{} published catalog version {} ({} actions); offered to {} online agents",
                request.user->name, c.version(), c.actions_size(), offered);
+  ctx.record({"catalog.publish", request.user->name, "", "", 0,
+              "version " + std::to_string(c.version()) + " (was " +
+                  std::to_string(outcome->previous_version) + "), " +
+                  std::to_string(c.actions_size()) + " actions, signed by " + outcome->key_id});
   v1::api::PublishCatalogResponse out;
   out.set_version(c.version());
   out.set_previous_version(outcome->previous_version);
@@ -211,6 +219,33 @@ asio::awaitable<ApiResponse> publish(ApiContext& ctx, ApiRequest& request) {
   out.set_key_id(outcome->key_id);
   out.set_offered_to(offered);
   co_return json_response(out);
+}
+
+// "<action> (catalog v<n>, key <key>) name=value ...", names sorted: what
+// the audit log records of a request.
+[[nodiscard]] std::string describe_request(const v1::ActionRequest& run) {
+  std::vector<std::pair<std::string, std::string>> params(run.parameters().begin(),
+                                                          run.parameters().end());
+  std::sort(params.begin(), params.end());
+  std::string text = run.action_id() + " (catalog v" + std::to_string(run.catalog_version()) +
+                     ", key " + run.idempotency_key() + ")";
+  for (const auto& [name, value] : params) text += " " + name + "=" + value;
+  return text;
+}
+
+// How a run ended, for the audit log.
+[[nodiscard]] std::string describe_outcome(const v1::api::ActionRunResult& r) {
+  std::string head = r.action() + ": ";
+  if (!r.ran()) {
+    return head + "refused by the device (" + r.refusal_rule() + "): " + r.refusal_message();
+  }
+  std::string text = head + "exit " + std::to_string(r.exit_code());
+  if (r.signal() != 0) text += ", signal " + std::to_string(r.signal());
+  if (r.timed_out()) text += ", timed out";
+  text += ", " + std::to_string(r.duration_ms()) + " ms, " + std::to_string(r.output().size()) +
+          " bytes of output";
+  if (r.truncated()) text += " (truncated)";
+  return text;
 }
 
 // Stores the result as JSON in the blob store and attaches it to the
@@ -277,6 +312,9 @@ asio::awaitable<ApiResponse> run_action(ApiContext& ctx, ApiRequest& request) {
   }
   Role needed = min_role_for(action->risk());
   if (static_cast<int>(user.role) < static_cast<int>(needed)) {
+    ctx.record({"action.denied", user.name, device_id, "", body.ticket(),
+                action->id() + ": " + risk_name(action->risk()) + " risk needs role " +
+                    to_string(needed) + ", " + user.name + " has " + to_string(user.role)});
     co_return error_response(403, "role_too_low",
                              "action " + action->id() + " is " + risk_name(action->risk()) +
                                  " risk and needs role " + to_string(needed) + " or above; " +
@@ -307,12 +345,23 @@ asio::awaitable<ApiResponse> run_action(ApiContext& ctx, ApiRequest& request) {
   auto timeout = std::chrono::milliseconds(action->timeout_ms()) + kActionMargin;
   spdlog::info("{} runs {} on {} (ticket {}, key {})", user.name, action->id(), device_id,
                body.ticket(), key);
+  ctx.record({"action.request", user.name, device_id, "", body.ticket(), describe_request(*run)});
+  // Every request gets exactly one result entry, delivered or not.
+  auto not_delivered = [&](const std::string& code, const std::string& message) {
+    ctx.record({"action.result", user.name, device_id, "", body.ticket(),
+                action->id() + ": no result (" + code + "): " + message});
+  };
   auto answer = co_await ctx.tunnel.request(device_id, std::move(ask), timeout);
-  if (!answer) co_return error_response(answer.error());
+  if (!answer) {
+    not_delivered(answer.error().code, answer.error().message);
+    co_return error_response(answer.error());
+  }
   if (answer->has_error()) {
+    not_delivered(answer->error().code(), answer->error().message());
     co_return error_response(502, answer->error().code(), answer->error().message());
   }
   if (!answer->has_action()) {
+    not_delivered("bad_answer", "the device did not answer with an action result");
     co_return error_response(502, "bad_answer", "the device did not answer with an action result");
   }
   const v1::ActionResult& r = answer->action();
@@ -333,6 +382,7 @@ asio::awaitable<ApiResponse> run_action(ApiContext& ctx, ApiRequest& request) {
   out.set_ticket(body.ticket());
   out.set_requested_by(user.name);
   out.set_started_at_ms(r.started_at_ms());
+  ctx.record({"action.result", user.name, device_id, "", body.ticket(), describe_outcome(out)});
   if (body.ticket() > 0) {
     auto attached = attach_result(ctx, body.ticket(), out, user.name);
     if (!attached) {

@@ -93,6 +93,8 @@ void register_device_routes(Router& router, ApiContext& ctx) {
                if (!device) co_return error_response(device.error());
                ctx.tunnel.disconnect(id, "revoked", "this device was revoked by an administrator");
                spdlog::info("device {} revoked by '{}'", id, request.user->name);
+               ctx.record({"device.revoke", request.user->name, id, "", 0,
+                           "certificate refused from now on, link cut"});
                v1::api::Device out;
                fill_device(*device, LinkInfo{}, unix_now_ms(), out);
                co_return json_response(out);

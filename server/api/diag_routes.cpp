@@ -50,6 +50,15 @@ constexpr std::size_t kMaxListed = 500;
   return value;
 }
 
+// "system,storage", or "all": what the audit log records of a request.
+[[nodiscard]] std::string describe_sections(
+    const google::protobuf::RepeatedPtrField<std::string>& sections) {
+  if (sections.empty()) return "all";
+  std::string text;
+  for (const std::string& name : sections) text += (text.empty() ? "" : ",") + name;
+  return text;
+}
+
 // What the collect request asks for, checked before anything is sent.
 struct CollectPlan {
   Device device;
@@ -148,6 +157,8 @@ asio::awaitable<ApiResponse> collect(ApiContext& ctx, ApiRequest& request) {
   auto upload = std::make_shared<intake::BlobUpload>("bundle", ctx.blobs, plan->max_bytes,
                                                co_await asio::this_coro::executor);
   const std::string& user = request.user->name;
+  ctx.record({"diag.request", user, plan->device.id, "", plan->ticket,
+              "sections " + describe_sections(plan->ask.collect().sections())});
   auto answer = co_await ctx.tunnel.request(plan->device.id, plan->ask, kCollectTimeout, upload);
   Result<BundleRecord> recorded = fail("bad_answer", "the device answered without a bundle");
   if (!answer) {
@@ -170,11 +181,15 @@ asio::awaitable<ApiResponse> collect(ApiContext& ctx, ApiRequest& request) {
   if (!recorded) {
     spdlog::warn("diagnostics from {} for '{}' failed: {}", plan->device.id, user,
                  recorded.error().to_string());
+    ctx.record({"diag.result", user, plan->device.id, "", plan->ticket,
+                "no bundle: " + recorded.error().to_string()});
     co_return diag_error(recorded.error());
   }
   spdlog::info("bundle {} ({} bytes) from {} stored for '{}'{}", recorded->id, recorded->size,
                plan->device.id, user,
                plan->ticket != 0 ? " on ticket " + std::to_string(plan->ticket) : "");
+  ctx.record({"diag.result", user, plan->device.id, "", plan->ticket,
+              "bundle " + recorded->id + ", " + std::to_string(recorded->size) + " bytes"});
   co_return json_response(to_api(*recorded), 201);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "server/api/router.h"
+#include "server/audit/audit_log.h"
 #include "server/blobs/blob_store.h"
 #include "server/config/relay_config.h"
 #include "server/helpdesk/helpdesk_service.h"
@@ -14,10 +15,6 @@
 namespace helpline::relay::sessions {
 class SessionService;
 }
-namespace helpline::relay::audit {
-class AuditLog;
-}
-
 namespace helpline::relay::api {
 
 // What the handlers reach. All references outlive the router.
@@ -30,6 +27,12 @@ struct ApiContext {
   webhooks::WebhookService& webhooks;   // ticket events to other systems
   sessions::SessionService* sessions = nullptr;  // remote sessions; null: unavailable
   audit::AuditLog* audit = nullptr;              // the audit log; null: unavailable
+
+  // Writes one audit entry (docs/sessions.md, "Audit") for something that
+  // has already happened; a failure to write is logged, not returned.
+  void record(audit::Event event) const {
+    if (audit != nullptr) audit->record(std::move(event));
+  }
 };
 
 void register_session_routes(Router& router, ApiContext& context);   // login, logout, health

@@ -58,6 +58,10 @@ asio::awaitable<ApiResponse> create_token(ApiContext& ctx, ApiRequest& request) 
   }
   spdlog::info("enrollment token {} for group '{}' ({} uses, expires {}) created by '{}'",
                token.id, group, uses, format_rfc3339(token.expires_at), token.created_by);
+  ctx.record({"enroll_token.create", token.created_by, "", "", 0,
+              token.id + " for group " + group + ", " + std::to_string(uses) +
+                  (uses == 1 ? " use" : " uses") + ", expires " +
+                  format_rfc3339(token.expires_at)});
   v1::api::EnrollToken response;
   fill_token(token, response);
   response.set_token(secret.secret);
@@ -82,6 +86,7 @@ void register_token_routes(Router& router, ApiContext& ctx) {
                const auto& id = request.params["id"];
                if (auto r = ctx.store.revoke_enroll_token(id); !r) co_return error_response(r.error());
                spdlog::info("enrollment token {} revoked by '{}'", id, request.user->name);
+               ctx.record({"enroll_token.revoke", request.user->name, "", "", 0, id});
                co_return ApiResponse{200, "{}"};
              });
 }

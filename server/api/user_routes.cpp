@@ -39,6 +39,8 @@ asio::awaitable<ApiResponse> create_user(ApiContext& ctx, ApiRequest& request) {
   if (!user) co_return error_response(user.error());
   spdlog::info("user '{}' ({}) created by '{}'", user->name, to_string(user->role),
                request.user->name);
+  ctx.record({"user.create", request.user->name, "", "", 0,
+              user->name + " with role " + to_string(user->role)});
   v1::api::CreatedUser response;
   fill_user(*user, *response.mutable_user());
   if (generated) response.set_password(password);

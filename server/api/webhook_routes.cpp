@@ -18,6 +18,13 @@ namespace {
 
 constexpr std::size_t kMaxDeliveries = 200;
 
+// "https://host[:port]" of a stored (valid) webhook URL, without its path.
+[[nodiscard]] std::string destination(const std::string& url) {
+  auto parsed = webhooks::parse_url(url);
+  if (!parsed) return "(invalid URL)";
+  return (parsed->tls ? "https://" : "http://") + parsed->host_header();
+}
+
 [[nodiscard]] Result<void> fill_webhook(ApiContext& ctx, const WebhookRecord& r,
                                         v1::api::Webhook& out) {
   out.set_id(r.id);
@@ -75,7 +82,11 @@ asio::awaitable<ApiResponse> create(ApiContext& ctx, ApiRequest& request) {
     }
     co_return ticket_error(added.error());
   }
-  spdlog::info("webhook {} ({}) added by {}", record.id, record.url, request.user->name);
+  // A webhook URL may carry a secret in its path (chat services do): the
+  // log and the audit name only where it goes.
+  const std::string where = destination(record.url);
+  spdlog::info("webhook {} ({}) added by {}", record.id, where, request.user->name);
+  ctx.record({"webhook.create", request.user->name, "", "", 0, record.id + " to " + where});
   v1::api::Webhook out;
   if (auto filled = fill_webhook(ctx, *added, out); !filled) co_return ticket_error(filled.error());
   if (generated) out.set_secret(record.secret);
@@ -102,6 +113,7 @@ asio::awaitable<ApiResponse> remove(ApiContext& ctx, ApiRequest& request) {
   auto removed = ctx.store.webhook_store().remove_webhook(webhook->id);
   if (!removed) co_return ticket_error(removed.error());
   spdlog::info("webhook {} removed by {}", webhook->id, request.user->name);
+  ctx.record({"webhook.delete", request.user->name, "", "", 0, webhook->id});
   co_return ApiResponse{200, "{}"};
 }
 

@@ -143,8 +143,12 @@ v1::Response DeliveryService::retire(const std::string& device_id,
   }
   auto retired = store_.retire_device(device_id, unix_now_ms());
   if (!retired) return error_answer(retired.error());
-  spdlog::info("device {} ({}) retired itself: {}", device_id, retired->hostname,
-               request.reason().empty() ? "no reason given" : request.reason());
+  const std::string reason = request.reason().empty() ? "no reason given" : request.reason();
+  spdlog::info("device {} ({}) retired itself: {}", device_id, retired->hostname, reason);
+  if (audit_ != nullptr) {
+    audit_->record({"device.retire", "agent", device_id, "", 0,
+                    retired->hostname + ": " + reason + "; certificate refused from now on"});
+  }
   v1::Response response;
   response.mutable_retire()->set_retired_at_ms(retired->retired_at);
   return response;

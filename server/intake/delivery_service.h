@@ -29,6 +29,7 @@
 #include <chrono>
 #include <memory>
 
+#include "server/audit/audit_log.h"
 #include "server/blobs/blob_store.h"
 #include "server/store/store.h"
 #include "server/tunnel/agent_requests.h"
@@ -45,6 +46,10 @@ class DeliveryService final : public AgentRequests {
  public:
   // The desk is read from `tunnel` at each call (Tunnel::device_desk).
   DeliveryService(Store& store, blobs::BlobStore& blobs, Tunnel& tunnel);
+
+  // A device retiring itself is then written to `audit` ("device.retire"),
+  // which must outlive this object.
+  void set_audit(audit::AuditLog* audit) { audit_ = audit; }
 
   [[nodiscard]] boost::asio::awaitable<v1::Response> handle(std::shared_ptr<AgentSession> session,
                                                             v1::Request request) override;
@@ -65,6 +70,7 @@ class DeliveryService final : public AgentRequests {
   Store& store_;
   blobs::BlobStore& blobs_;
   Tunnel& tunnel_;
+  audit::AuditLog* audit_ = nullptr;
 };
 
 }  // namespace helpline::relay::intake

@@ -227,12 +227,15 @@ Result<void> serve_relay(const ServeOptions& options) {
   helpdesk_service.set_outbox(&webhook_service);
   helpdesk_service.set_event_sink(
       [&webhook_service](const helpdesk::TicketEvent&) { webhook_service.wake(); });
-  Tunnel tunnel(io, **store, *ca, *config);
-  tunnel.set_device_desk(&helpdesk_service);
-  intake::DeliveryService deliveries(**store, **blob_store, tunnel);
-  // Remote sessions and their audit log (docs/sessions.md).
+  // The audit log (docs/sessions.md, "Audit"): sessions, actions,
+  // diagnostics requests, enrollments and administration.
   auto audit_log = audit::AuditLog::open(dir / audit::kAuditFile, **store);
   if (!audit_log) return fail(audit_log.error());
+  Tunnel tunnel(io, **store, *ca, *config);
+  tunnel.set_device_desk(&helpdesk_service);
+  tunnel.enrollment().set_audit(audit_log->get());
+  intake::DeliveryService deliveries(**store, **blob_store, tunnel);
+  deliveries.set_audit(audit_log->get());
   sessions::SessionService session_service(io, **store, tunnel, **blob_store, **audit_log);
   AgentRequestRouter agent_requests;
   agent_requests.set_fallback(&deliveries);

@@ -69,6 +69,12 @@ v1::EnrollResponse Enrollment::enroll(const v1::EnrollRequest& request, std::str
   }
   spdlog::info("enrolled device {} ({}) in group '{}' from {}", stored->id, stored->hostname,
                stored->group, remote);
+  if (audit_ != nullptr) {
+    audit_->record({"device.enroll", "agent", stored->id, "", 0,
+                    stored->hostname + " in group " + stored->group + " with token " +
+                        stored->enroll_token_id + " from " + std::string(remote) +
+                        ", certificate " + stored->cert_serial});
+  }
   v1::EnrollResponse response;
   response.set_device_id(stored->id);
   response.set_group(stored->group);

@@ -7,6 +7,7 @@
 
 #include "common/core/time_format.h"
 #include "helpline/v1/tunnel.pb.h"
+#include "server/audit/audit_log.h"
 #include "server/ca/relay_ca.h"
 #include "server/store/store.h"
 
@@ -16,6 +17,10 @@ class Enrollment {
  public:
   // Both must outlive this object.
   Enrollment(Store& store, RelayCa& ca) : store_(store), ca_(ca) {}
+
+  // Each enrollment is then written to `audit` ("device.enroll"), which
+  // must outlive this object.
+  void set_audit(audit::AuditLog* audit) { audit_ = audit; }
 
   // Validates every field, consumes one use of the token and issues the
   // certificate. A refusal is an EnrollResponse whose error says why
@@ -27,6 +32,7 @@ class Enrollment {
  private:
   Store& store_;
   RelayCa& ca_;
+  audit::AuditLog* audit_ = nullptr;
 };
 
 // Checks a short printable field from a peer: at most `max` bytes, no

@@ -102,6 +102,8 @@ TEST_F(AgentLink, RevokedDeviceIsRefused) {
 
   RunResult revoked = cli({"devices", "revoke", pc.device_id});
   ASSERT_EQ(revoked.exit_code, 0) << revoked.describe();
+  RunResult audit = cli({"audit", "list", "--device", pc.device_id});
+  EXPECT_THAT(audit.out, HasSubstr("device.revoke"));
 
   auto status = agent->wait_exit(kOnlineTimeout);
   ASSERT_TRUE(status.has_value()) << "the revoked agent is still running";

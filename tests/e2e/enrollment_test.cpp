@@ -122,6 +122,14 @@ TEST_F(Enrollment, RetiredDeviceIsMarkedAndRefused) {
   RunResult again = agent_command({"retire", "--state", pc.state.string()});
   EXPECT_NE(again.exit_code, 0);
   EXPECT_THAT(again.err, ::testing::HasSubstr("revoked"));
+
+  // Both ends of the device's life are in the relay's audit log.
+  RunResult audit = cli({"audit", "list", "--device", pc.device_id});
+  ASSERT_EQ(audit.exit_code, 0) << audit.describe();
+  EXPECT_THAT(audit.out, ::testing::HasSubstr("device.enroll"));
+  EXPECT_THAT(audit.out, ::testing::HasSubstr("with token et_"));
+  EXPECT_THAT(audit.out, ::testing::HasSubstr("device.retire"));
+  EXPECT_THAT(audit.out, ::testing::HasSubstr("package purged"));
 }
 
 }  // namespace
