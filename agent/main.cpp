@@ -235,7 +235,8 @@ int run(int argc, char** argv) {
   end_cmd->add_option("--socket", socket, socket_help);
   agent::AuditArgs audit_args;
   CLI::App* audit_cmd = app.add_subcommand(
-      "audit", "show this machine's record of remote sessions and check its hash chain");
+      "audit",
+      "show this machine's record of remote sessions and actions, and check its hash chain");
   audit_cmd->add_option("--last", audit_args.last, "how many entries (default 100)");
   audit_cmd->add_flag("--json", audit_args.json, "print the entries as JSON lines");
   audit_cmd->add_option("--socket", socket, socket_help);

@@ -264,6 +264,10 @@ void Executor::spawn(const std::shared_ptr<Job>& job) {
   if (!started) return refuse(job, "spawn_failed", started.error().message);
   *holder = *started;
   running_.insert(*started);
+  if (options_.on_event) {
+    options_.on_event(ActionEvent{ActionEvent::Kind::kStarted, job->request, job->requester,
+                                  job->prepared.argv, job->account.name, nullptr});
+  }
   spdlog::info("actions: running {} for {} (ticket {}, key {}) as {}", job->action.id(),
                job->request.requested_by(), job->request.ticket_id(),
                job->request.idempotency_key(), job->account.name);
@@ -289,6 +293,12 @@ void Executor::finish(const std::shared_ptr<Job>& job, v1::ActionResult result) 
       spdlog::error("actions: cannot record the result of {}: {}", job->action.id(),
                     w.error().to_string());
     }
+  }
+  const bool refused = result.has_refused();
+  if (options_.on_event && !(refused && result.refused().rule() == "shutting_down")) {
+    options_.on_event(ActionEvent{refused ? ActionEvent::Kind::kRefused : ActionEvent::Kind::kEnded,
+                                  job->request, job->requester, job->prepared.argv,
+                                  job->account.name, &result});
   }
   in_flight_.erase(job->request.idempotency_key());
   auto waiters = std::move(job->waiters);

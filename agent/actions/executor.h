@@ -76,6 +76,24 @@ enum class Requester {
   kEndUser,  // the person at the machine (self-service): L0 actions only, no prompt
 };
 
+// What the executor did with a request, for the local audit. Reported for
+// every request that passed the idempotency check: kStarted when its
+// process was spawned, then kEnded; or kRefused. Not reported: repeats
+// answered from the records, and refusals because the agent is stopping
+// (neither is a new decision).
+struct ActionEvent {
+  enum class Kind { kStarted, kEnded, kRefused };
+  Kind kind;
+  const v1::ActionRequest& request;
+  Requester requester;
+  // The catalog's argv with the parameters filled in (what the end user
+  // was or would have been shown); empty when the request was refused
+  // before its parameters were checked.
+  const std::vector<std::string>& argv;
+  const std::string& run_as;       // the account; "" before it was resolved
+  const v1::ActionResult* result;  // kEnded and kRefused
+};
+
 struct ExecutorOptions {
   // argv[0] -> the program actually run. Tests map tool paths to fake
   // scripts; empty in production.
@@ -88,6 +106,8 @@ struct ExecutorOptions {
   std::function<std::optional<std::string>()> logged_in_user;
   // The agent's effective uid (tests pretend not to be root). Unset: geteuid().
   std::optional<std::uint32_t> agent_uid;
+  // Told of every decision and run (ActionEvent), on the loop thread.
+  std::function<void(const ActionEvent&)> on_event;
 };
 
 class Executor {

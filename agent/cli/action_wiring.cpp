@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/core/duration.h"
 #include "common/core/files.h"
+#include "common/core/json_writer.h"
 
 namespace helpline::agent {
 
@@ -48,6 +50,63 @@ Result<std::string> pin_org_key(const std::filesystem::path& state_dir, std::str
   return store->pin() ? store->pin()->key_id : std::string();
 }
 
+namespace {
+
+// An argument as the audit shows it: plain when that is unambiguous, else
+// as a JSON string.
+void append_argument(std::string& out, const std::string& arg) {
+  const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+    return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += arg;
+  } else {
+    append_json_string(out, arg);
+  }
+}
+
+}  // namespace
+
+::helpline::audit::Entry action_audit_entry(const actions::ActionEvent& event) {
+  using Kind = actions::ActionEvent::Kind;
+  const v1::ActionRequest& request = event.request;
+  ::helpline::audit::Entry entry;
+  entry.at_ms = unix_now_ms();
+  entry.event = event.kind == Kind::kStarted ? "action.start"
+                : event.kind == Kind::kEnded ? "action.end"
+                                             : "action.refused";
+  entry.actor = event.requester == actions::Requester::kEndUser ? "user:" + request.requested_by()
+                                                                : request.requested_by();
+  entry.ticket = request.ticket_id();
+  std::string& d = entry.detail;
+  d = request.action_id() + " (catalog v" + std::to_string(request.catalog_version()) + ", key " +
+      request.idempotency_key() + ")";
+  if (event.kind == Kind::kRefused) {
+    d += ": refused (" + event.result->refused().rule() + "): " + event.result->refused().message();
+  } else if (event.kind == Kind::kEnded) {
+    const v1::ActionResult& r = *event.result;
+    d += ": exit " + std::to_string(r.exit_code());
+    if (r.signal() != 0) d += ", signal " + std::to_string(r.signal());
+    if (r.timed_out()) d += ", timed out";
+    d += ", " + std::to_string(r.duration_ms()) + " ms";
+    if (r.truncated()) d += ", output truncated";
+  }
+  if (event.kind != Kind::kEnded && !event.argv.empty()) {
+    d += event.kind == Kind::kStarted ? " as " + event.run_as + ":" : "; would have run:";
+    for (const std::string& arg : event.argv) {
+      d += ' ';
+      append_argument(d, arg);
+    }
+  }
+  return entry;
+}
+
+void ActionRuntime::record(const actions::ActionEvent& event) {
+  auto entry = action_audit_entry(event);
+  entry.device = device_id_;
+  audit_->record(std::move(entry));
+}
+
 void cap_result_output(v1::ActionResult& result) {
   if (result.output().size() <= kMaxResultOutput) return;
   result.mutable_output()->resize(kMaxResultOutput);
@@ -56,8 +115,9 @@ void cap_result_output(v1::ActionResult& result) {
 
 Result<std::unique_ptr<ActionRuntime>> ActionRuntime::open(
     uv_loop_t* loop, const std::filesystem::path& state_dir,
-    std::function<std::optional<std::string>()> seat_user) {
+    std::function<std::optional<std::string>()> seat_user, LocalAudit* audit) {
   std::unique_ptr<ActionRuntime> runtime(new ActionRuntime());
+  runtime->audit_ = audit;
   auto catalogs = actions::CatalogStore::open(actions::catalog_dir(state_dir));
   if (!catalogs) return fail(catalogs.error());
   runtime->catalogs_ = std::make_unique<actions::CatalogStore>(std::move(*catalogs));
@@ -79,6 +139,9 @@ Result<std::unique_ptr<ActionRuntime>> ActionRuntime::open(
 
   actions::ExecutorOptions options;
   options.logged_in_user = seat_user;
+  if (audit != nullptr) {
+    options.on_event = [rt = runtime.get()](const actions::ActionEvent& e) { rt->record(e); };
+  }
   if (const char* map = std::getenv(kTestProgramsEnv); map != nullptr && *map != '\0') {
     auto overrides = parse_program_overrides(map);
     if (!overrides) return fail(overrides.error());
@@ -99,6 +162,7 @@ Result<std::unique_ptr<ActionRuntime>> ActionRuntime::open(
 ActionRuntime::~ActionRuntime() = default;
 
 void ActionRuntime::attach(Link& link) {
+  device_id_ = link.state().config.device_id;
   link.set_hello_extras([this](v1::Hello& hello) {
     hello.add_capabilities("action");
     hello.add_capabilities("catalog");

@@ -22,6 +22,7 @@
 #include <memory>
 
 #include "agent/actions/actions.h"
+#include "agent/audit/local_audit.h"
 #include "agent/consent/consent_broker.h"
 #include "agent/link/link.h"
 #include "common/catalog/catalog.h"
@@ -57,10 +58,11 @@ class ActionRuntime {
  public:
   // Opens <state>/catalog and <state>/actions. `seat_user` says who is
   // logged in at the seat (consent answers, run_as logged-in-user); unset:
-  // systemd-logind. Errors: the stores'.
+  // systemd-logind. Every run and refusal is written to `audit` (which
+  // outlives the runtime) when one is given. Errors: the stores'.
   [[nodiscard]] static Result<std::unique_ptr<ActionRuntime>> open(
       uv_loop_t* loop, const std::filesystem::path& state_dir,
-      std::function<std::optional<std::string>()> seat_user = {});
+      std::function<std::optional<std::string>()> seat_user = {}, LocalAudit* audit = nullptr);
   ActionRuntime(const ActionRuntime&) = delete;
   ActionRuntime& operator=(const ActionRuntime&) = delete;
   ~ActionRuntime();
@@ -82,12 +84,20 @@ class ActionRuntime {
 
  private:
   ActionRuntime() = default;
+  void record(const actions::ActionEvent& event);
 
   std::unique_ptr<actions::CatalogStore> catalogs_;
   std::unique_ptr<actions::IdempotencyStore> records_;
   catalog::SystemHostFacts host_;
   std::unique_ptr<consent::ConsentBroker> broker_;
   std::unique_ptr<actions::Executor> executor_;
+  LocalAudit* audit_ = nullptr;
+  std::string device_id_;  // from the link, at attach()
 };
+
+// What the local audit says of an action event: the event name
+// ("action.start", "action.end", "action.refused"), the actor (the
+// technician, or "user:<login>" for a self-service fix) and the detail.
+[[nodiscard]] ::helpline::audit::Entry action_audit_entry(const actions::ActionEvent& event);
 
 }  // namespace helpline::agent

@@ -172,8 +172,15 @@ Result<void> run_command(const RunArgs& args) {
       return name;
     };
   }
+  // What sessions and actions did here, for the person at the machine.
+  auto audit = LocalAudit::open(args.state_dir / kLocalAuditFile);
+  if (!audit) {
+    (*link).reset();
+    (void)uv_loop_close(&loop);
+    return fail(audit.error());
+  }
   // Remediation actions: the signed catalog, consent and the executor.
-  auto actions = ActionRuntime::open(&loop, args.state_dir, seat_user);
+  auto actions = ActionRuntime::open(&loop, args.state_dir, seat_user, audit->get());
   if (!actions) {
     (*link).reset();
     (void)uv_loop_close(&loop);
@@ -182,7 +189,7 @@ Result<void> run_command(const RunArgs& args) {
   (*actions)->attach(**link);
   // Remote sessions share the consent broker with the actions.
   auto sessions = session::SessionManager::create(&loop, **link, (*actions)->broker(),
-                                                  (*link)->state().config.sessions, args.state_dir);
+                                                  (*link)->state().config.sessions, **audit);
   if (!sessions) {
     actions->reset();
     (*link).reset();
@@ -200,7 +207,7 @@ Result<void> run_command(const RunArgs& args) {
   auto desk = std::make_shared<local::LocalDesk>(&loop, **link, deliverer, settings);
   auto action_desk = std::make_shared<local::ActionDesk>(
       (*actions)->catalogs(), (*actions)->executor(), (*actions)->broker(), seat_user);
-  auto session_desk = std::make_shared<local::SessionDesk>(**sessions, seat_user);
+  auto session_desk = std::make_shared<local::SessionDesk>(**sessions, **audit, seat_user);
   auto local_server = local::LocalServer::listen(
       &loop, args.socket, [desk, action_desk, session_desk](const local::Peer& peer,
                                                             v1::LocalRequest request,

@@ -242,7 +242,7 @@ struct AuditArgs {
   unsigned last = 100;
   bool json = false;
 };
-// The local session audit, newest last, and whether its chain verifies
+// The local audit (sessions and actions), newest last, and whether its chain verifies
 // (an error "audit_broken" naming the first bad entry when it does not).
 [[nodiscard]] Result<std::string> audit_command(const AuditArgs& args);
 

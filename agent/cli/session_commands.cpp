@@ -97,7 +97,7 @@ Result<std::string> audit_command(const AuditArgs& args) {
   if (args.json) {
     for (const auto& line : tail->audit_lines()) out += line + "\n";
   } else if (tail->audit_lines().empty()) {
-    out = "No remote session has been recorded on this machine.\n";
+    out = "No remote session or action has been recorded on this machine.\n";
   } else {
     for (const auto& line : tail->audit_lines()) {
       auto entry = ::helpline::audit::parse_line(line);
@@ -105,12 +105,14 @@ Result<std::string> audit_command(const AuditArgs& args) {
         out += "(unreadable entry)\n";
         continue;
       }
-      out += format_rfc3339(entry->at_ms) + "  " + entry->session + "  " + entry->event + "  " +
-             (entry->actor.empty() ? "" : entry->actor + ": ") + entry->detail + "\n";
+      out += format_rfc3339(entry->at_ms) + "  " + entry->event + "  ";
+      if (!entry->session.empty()) out += entry->session + "  ";
+      if (entry->ticket != 0) out += "HL-" + std::to_string(entry->ticket) + "  ";
+      out += (entry->actor.empty() ? "" : entry->actor + ": ") + entry->detail + "\n";
     }
   }
   if (!tail->audit_intact()) {
-    return fail("audit_broken", out + "the session audit does not verify: " + tail->audit_problem());
+    return fail("audit_broken", out + "the local audit does not verify: " + tail->audit_problem());
   }
   return out;
 }

@@ -10,9 +10,9 @@ constexpr std::size_t kMaxAuditLines = 10000;
 
 }  // namespace
 
-SessionDesk::SessionDesk(session::SessionManager& sessions,
+SessionDesk::SessionDesk(session::SessionManager& sessions, const LocalAudit& audit,
                          std::function<std::optional<std::string>()> seat_user)
-    : sessions_(sessions), seat_user_(std::move(seat_user)) {}
+    : sessions_(sessions), audit_(audit), seat_user_(std::move(seat_user)) {}
 
 bool SessionDesk::handles(const v1::LocalRequest& request) {
   switch (request.kind_case()) {
@@ -57,8 +57,16 @@ void SessionDesk::handle(const Peer& peer, const v1::LocalRequest& request, Resp
     }
     case v1::LocalRequest::kAudit: {
       std::size_t n = request.audit().last() == 0 ? 100 : request.audit().last();
-      auto tail = sessions_.audit_tail(std::min(n, kMaxAuditLines));
-      respond(tail ? std::move(*tail) : refusal(tail.error().code, tail.error().message));
+      auto tail = audit_.tail(std::min(n, kMaxAuditLines));
+      if (!tail) {
+        respond(refusal(tail.error().code, tail.error().message));
+        return;
+      }
+      v1::LocalResponse response;
+      for (auto& line : tail->first) response.add_audit_lines(std::move(line));
+      response.set_audit_intact(tail->second.intact);
+      response.set_audit_problem(tail->second.problem);
+      respond(std::move(response));
       return;
     }
     default:

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/audit/local_audit.h"
 #include "agent/consent/consent_broker.h"
 #include "agent/link/link.h"
 #include "agent/state/agent_state.h"
@@ -40,9 +41,6 @@ namespace helpline::agent::session {
 
 inline constexpr std::size_t kMaxActiveSessions = 8;
 inline constexpr std::size_t kMaxStreamsPerSession = 32;
-inline constexpr const char* kAuditFileName = "session-audit.log";
-
-class LocalAudit;
 class SessionChannel;
 
 // A local account a session's shell and file access run as.
@@ -71,10 +69,10 @@ struct ActiveSession {
 
 class SessionManager {
  public:
-  // Opens the local audit file in `state_dir`. Errors: "audit_error".
+  // Sessions are recorded in `audit`, which outlives the manager.
   [[nodiscard]] static Result<std::unique_ptr<SessionManager>> create(
       uv_loop_t* loop, Link& link, consent::ConsentBroker& broker, SessionsConfig config,
-      const std::filesystem::path& state_dir);
+      LocalAudit& audit);
   ~SessionManager();
   SessionManager(const SessionManager&) = delete;
   SessionManager& operator=(const SessionManager&) = delete;
@@ -89,9 +87,6 @@ class SessionManager {
   [[nodiscard]] Result<std::vector<v1::ActiveSession>> end_by_user(const std::string& id,
                                                                    const std::string& user,
                                                                    const std::string& words);
-  // The last `n` lines of the local audit and whether the chain verifies.
-  [[nodiscard]] Result<v1::LocalResponse> audit_tail(std::size_t n) const;
-
   // Ends every session and closes every handle; `closed` runs after.
   void close(std::function<void()> closed);
 
@@ -114,8 +109,8 @@ class SessionManager {
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
 
  private:
-  SessionManager(uv_loop_t* loop, Link& link, consent::ConsentBroker& broker,
-                 SessionsConfig config);
+  SessionManager(uv_loop_t* loop, Link& link, consent::ConsentBroker& broker, SessionsConfig config,
+                 LocalAudit& audit);
   void on_open(const v1::Request& request, Reply reply);
   void start(const v1::SessionOpen& open, ::helpline::session::Policy policy, std::string decision,
              std::string decided_by, std::optional<Account> account, Reply reply);
@@ -131,7 +126,7 @@ class SessionManager {
   Link& link_;
   consent::ConsentBroker& broker_;
   SessionsConfig config_;
-  std::unique_ptr<LocalAudit> audit_;
+  LocalAudit& audit_;
   std::map<std::string, ActiveSession> sessions_;
   std::map<std::string, std::optional<Account>> accounts_;
   std::set<std::string> pending_;  // asked, not yet decided

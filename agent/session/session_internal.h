@@ -17,27 +17,6 @@
 
 namespace helpline::agent::session {
 
-// The local audit file: the chain format of common/audit, appended with
-// O_APPEND and fdatasync, 0600 in the state directory; the end user reads
-// it through the daemon (`helpline-agent audit`).
-class LocalAudit {
- public:
-  // Errors: "audit_error".
-  [[nodiscard]] static Result<std::unique_ptr<LocalAudit>> open(std::filesystem::path file);
-  ~LocalAudit();
-  void record(::helpline::audit::Entry entry);
-  // The last `n` lines, and the chain's verification.
-  [[nodiscard]] Result<std::pair<std::vector<std::string>, ::helpline::audit::VerifyReport>> tail(
-      std::size_t n) const;
-
- private:
-  LocalAudit(std::filesystem::path file, int fd) : file_(std::move(file)), fd_(fd) {}
-  std::filesystem::path file_;
-  int fd_;
-  std::uint64_t head_seq_ = 0;
-  std::string head_hash_;
-};
-
 // Base of every session stream handler: registers with its session, and is
 // told when the session ends.
 class SessionChannel : public ChannelHandler {

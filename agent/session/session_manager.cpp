@@ -82,17 +82,15 @@ std::string check_open(const v1::SessionOpen& open) {
 }
 
 SessionManager::SessionManager(uv_loop_t* loop, Link& link, consent::ConsentBroker& broker,
-                               SessionsConfig config)
-    : loop_(loop), link_(link), broker_(broker), config_(std::move(config)) {}
+                               SessionsConfig config, LocalAudit& audit)
+    : loop_(loop), link_(link), broker_(broker), config_(std::move(config)), audit_(audit) {}
 
-Result<std::unique_ptr<SessionManager>> SessionManager::create(
-    uv_loop_t* loop, Link& link, consent::ConsentBroker& broker, SessionsConfig config,
-    const std::filesystem::path& state_dir) {
+Result<std::unique_ptr<SessionManager>> SessionManager::create(uv_loop_t* loop, Link& link,
+                                                               consent::ConsentBroker& broker,
+                                                               SessionsConfig config,
+                                                               LocalAudit& audit) {
   std::unique_ptr<SessionManager> manager(
-      new SessionManager(loop, link, broker, std::move(config)));
-  auto audit = LocalAudit::open(state_dir / kAuditFileName);
-  if (!audit) return fail(audit.error());
-  manager->audit_ = std::move(*audit);
+      new SessionManager(loop, link, broker, std::move(config), audit));
   uv_timer_init(loop, &manager->idle_timer_);
   uv_timer_init(loop, &manager->reap_timer_);
   manager->idle_timer_.data = manager.get();
@@ -356,7 +354,7 @@ void SessionManager::record(const std::string& event, const std::string& id,
     entry.ticket = open->ticket_id();
   }
   entry.detail = detail;
-  audit_->record(std::move(entry));
+  audit_.record(std::move(entry));
 }
 
 void SessionManager::add_channel(const std::string& id, SessionChannel* channel) {
@@ -443,16 +441,6 @@ Result<std::vector<v1::ActiveSession>> SessionManager::end_by_user(const std::st
   std::string reason = "ended by the user " + user + (words.empty() ? "" : ": " + words);
   for (const auto& a : ended) end(a.session_id(), reason, "user:" + user, true);
   return ended;
-}
-
-Result<v1::LocalResponse> SessionManager::audit_tail(std::size_t n) const {
-  auto tail = audit_->tail(n);
-  if (!tail) return fail(tail.error());
-  v1::LocalResponse response;
-  for (auto& line : tail->first) response.add_audit_lines(std::move(line));
-  response.set_audit_intact(tail->second.intact);
-  response.set_audit_problem(tail->second.problem);
-  return response;
 }
 
 void SessionManager::on_idle_tick() {

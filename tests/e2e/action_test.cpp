@@ -234,6 +234,67 @@ TEST_F(Actions, PublishedCatalogRunsOnTheAgentAndTheResultIsAttachedToTheTicket)
   EXPECT_THAT(not_l0.err, HasSubstr("helpdesk"));
 }
 
+// Every request, decision and result is in the relay's hash-chained audit
+// and in the device's own (docs/security.md, "Record"): who ran what,
+// where, for which ticket, with what result; self-service fixes too.
+TEST_F(Actions, RunsAreAuditedOnTheRelayAndOnTheDevice) {
+  ASSERT_NO_FATAL_FAILURE(publish_v1());
+  ASSERT_NO_FATAL_FAILURE(start_pinned_agent());
+  ASSERT_TRUE(agent_has_catalog(1)) << agent_->stderr_text();
+  RunResult ticket =
+      cli({"ticket", "create", "--title", "Audit", "--impact", "2", "--urgency", "2", "--json"});
+  auto created = json_output(ticket);
+  ASSERT_TRUE(created);
+  const std::string ticket_id = json_field_string(*created, "id");
+  Struct result = run({"test.echo", "word=audited", "--ticket",
+                       json_field_string(*created, "display_id"), "--idempotency-key", "ka"});
+  ASSERT_EQ(json_field_bool(result, "ran"), true);
+  RunResult fix = agent_local(pc_, {"fix", "test.echo", "word=mine"});
+  ASSERT_EQ(fix.exit_code, 0) << fix.describe();
+  RunResult refused = cli({"action", "run", pc_.device_id, "test.echo", "word=$(id)"});
+  EXPECT_NE(refused.exit_code, 0);
+
+  // The relay: the request and its result, on this device and ticket.
+  RunResult listed = cli({"audit", "list", "--device", pc_.device_id, "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
+  auto entries = parse_json_array(listed.out);
+  ASSERT_TRUE(entries) << listed.out;
+  std::vector<std::string> relay_events;
+  for (const Struct& e : *entries) {
+    const std::string event = json_field_string(e, "event");
+    relay_events.push_back(event);
+    if (event != "action.request" && event != "action.result") continue;
+    EXPECT_EQ(json_field_string(e, "device"), pc_.device_id);
+    EXPECT_FALSE(json_field_string(e, "actor").empty());
+  }
+  EXPECT_THAT(relay_events, ::testing::IsSupersetOf({"action.request", "action.result"}));
+  EXPECT_THAT(listed.out, HasSubstr("test.echo (catalog v1, key admin/ka) word=audited"));
+  EXPECT_THAT(listed.out, HasSubstr("test.echo: exit 0"));
+  EXPECT_THAT(listed.out, HasSubstr("refused by the device (shell_metacharacter)"));
+  EXPECT_THAT(listed.out, HasSubstr("\"ticket\":\"" + ticket_id + "\""));
+  RunResult all = cli({"audit", "list", "--json"});
+  EXPECT_THAT(all.out, HasSubstr("catalog.org_key"));
+  EXPECT_THAT(all.out, HasSubstr("catalog.publish"));
+  RunResult verified = cli({"audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.describe();
+
+  // The device: what ran, as whom, exactly; the end user's own fix; the
+  // refusal with its rule. The chain verifies (exit 0).
+  RunResult local = agent_local(pc_, {"audit", "--json"});
+  ASSERT_EQ(local.exit_code, 0) << local.describe();
+  EXPECT_THAT(local.out, HasSubstr("\"event\":\"action.start\""));
+  EXPECT_THAT(local.out, HasSubstr("/bin/echo said: audited"));
+  EXPECT_THAT(local.out, HasSubstr("\"event\":\"action.end\""));
+  EXPECT_THAT(local.out, HasSubstr("\"actor\":\"user:"));
+  EXPECT_THAT(local.out, HasSubstr("/bin/echo said: mine"));
+  EXPECT_THAT(local.out, HasSubstr("\"event\":\"action.refused\""));
+  EXPECT_THAT(local.out, HasSubstr("refused (shell_metacharacter)"));
+  EXPECT_THAT(local.out, HasSubstr("\"device\":\"" + pc_.device_id + "\""));
+  RunResult readable = agent_local(pc_, {"audit"});
+  EXPECT_EQ(readable.exit_code, 0) << readable.describe();
+  EXPECT_THAT(readable.out, HasSubstr("action.end"));
+}
+
 TEST_F(Actions, RelayRefusesUnsignedTamperedForeignAndOlderCatalogs) {
   RunResult no_key = cli({"admin", "publish", v1_.string()});
   EXPECT_NE(no_key.exit_code, 0);
@@ -330,6 +391,9 @@ TEST_F(Actions, TechnicianBelowTheRiskLevelIsRefused) {
   RunResult medium = cli_with(l1, {"action", "run", pc_.device_id, "test.medium"});
   EXPECT_NE(medium.exit_code, 0);
   EXPECT_THAT(medium.err, HasSubstr("needs role l2"));
+  RunResult audit = cli({"audit", "list", "--device", pc_.device_id, "--json"});
+  EXPECT_THAT(audit.out, HasSubstr("\"event\":\"action.denied\""));
+  EXPECT_THAT(audit.out, HasSubstr("\"actor\":\"lena\""));
   RunResult low = cli_with(l1, {"action", "run", pc_.device_id, "test.echo", "word=ok"});
   EXPECT_EQ(low.exit_code, 0) << low.describe();
 }

@@ -414,5 +414,64 @@ TEST_F(ExecutorTest, RefusesBadIdempotencyKey) {
   expect_refused(run(request("test.touch", "has space")), "bad_request");
 }
 
+// The local audit hears of every decision once: a run as start and end
+// (with the argv as run and the account), a refusal with what would have
+// run, nothing for a repeat answered from the records.
+TEST_F(ExecutorTest, TellsTheAuditHookOfEveryDecisionOnce) {
+  struct Seen {
+    ActionEvent::Kind kind;
+    std::string action;
+    Requester requester;
+    std::vector<std::string> argv;
+    std::string run_as;
+    std::string rule;  // refusals
+    std::int64_t exit_code = -1;
+  };
+  std::vector<Seen> seen;
+  options_.on_event = [&](const ActionEvent& e) {
+    seen.push_back({e.kind, e.request.action_id(), e.requester, e.argv, e.run_as,
+                    e.result != nullptr ? e.result->refused().rule() : "",
+                    e.result != nullptr ? e.result->exit_code() : -1});
+  };
+  consent_ = [](const ConsentRequest&, ConsentAnswer answer) { answer(false, "declined"); };
+  start(kCatalog, options_);
+
+  auto echo = request("test.echo", "k-echo");
+  (*echo.mutable_parameters())["text"] = "hi";
+  ASSERT_FALSE(run(echo).has_refused());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].kind, ActionEvent::Kind::kStarted);
+  EXPECT_EQ(seen[0].action, "test.echo");
+  EXPECT_EQ(seen[0].requester, Requester::kRelay);
+  EXPECT_EQ(seen[0].argv, (std::vector<std::string>{"/usr/bin/printf", "%s|", "hi", "second"}));
+  EXPECT_FALSE(seen[0].run_as.empty());
+  EXPECT_EQ(seen[1].kind, ActionEvent::Kind::kEnded);
+  EXPECT_EQ(seen[1].exit_code, 0);
+
+  (void)run(echo);  // a repeat: answered from the records
+  EXPECT_EQ(seen.size(), 2u);
+
+  auto injected = request("test.echo", "k-bad");
+  (*injected.mutable_parameters())["text"] = "$(id)";
+  expect_refused(run(injected), "shell_metacharacter");
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[2].kind, ActionEvent::Kind::kRefused);
+  EXPECT_EQ(seen[2].rule, "shell_metacharacter");
+  EXPECT_TRUE(seen[2].argv.empty()) << "refused before its parameters were accepted";
+
+  expect_refused(run(request("test.consent", "k-consent")), "consent_denied");
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[3].kind, ActionEvent::Kind::kRefused);
+  EXPECT_EQ(seen[3].rule, "consent_denied");
+  EXPECT_EQ(seen[3].argv, (std::vector<std::string>{"/opt/fake/touch", "consented"}));
+
+  auto fix = request("test.touch", "k-fix");
+  (*fix.mutable_parameters())["text"] = "mine";
+  ASSERT_FALSE(run(fix, Requester::kEndUser).has_refused());
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_EQ(seen[4].requester, Requester::kEndUser);
+  EXPECT_EQ(seen[5].kind, ActionEvent::Kind::kEnded);
+}
+
 }  // namespace
 }  // namespace helpline::agent::actions

@@ -150,5 +150,53 @@ TEST(ActionWiring, TestProgramOverridesParseAndRejectRelativePaths) {
   EXPECT_FALSE(parse_program_overrides("/usr/bin/a"));
 }
 
+// The local audit's words for an action: who (the technician, or the
+// end user as user:<login>), what exactly ran, and how it ended; an
+// argument with a space, a quote or a control character is shown as a
+// JSON string so that no two argvs read the same.
+TEST(ActionWiring, AuditEntriesNameTheActorTheExactArgvAndTheOutcome) {
+  v1::ActionRequest request;
+  request.set_action_id("systemd.restart_unit");
+  request.set_catalog_version(3);
+  request.set_idempotency_key("alice/k1");
+  request.set_requested_by("alice");
+  request.set_ticket_id(12);
+  const std::vector<std::string> argv = {"/usr/bin/systemctl", "restart", "a b", "x\"y\n", ""};
+  const std::string account = "root";
+  using Kind = actions::ActionEvent::Kind;
+
+  auto start = action_audit_entry(
+      {Kind::kStarted, request, actions::Requester::kRelay, argv, account, nullptr});
+  EXPECT_EQ(start.event, "action.start");
+  EXPECT_EQ(start.actor, "alice");
+  EXPECT_EQ(start.ticket, 12);
+  EXPECT_EQ(start.detail,
+            "systemd.restart_unit (catalog v3, key alice/k1) as root: /usr/bin/systemctl restart "
+            "\"a b\" \"x\\\"y\\n\" \"\"");
+
+  v1::ActionResult ended;
+  ended.set_exit_code(1);
+  ended.set_signal(9);
+  ended.set_timed_out(true);
+  ended.set_duration_ms(1500);
+  auto end = action_audit_entry(
+      {Kind::kEnded, request, actions::Requester::kRelay, argv, account, &ended});
+  EXPECT_EQ(end.event, "action.end");
+  EXPECT_EQ(end.detail,
+            "systemd.restart_unit (catalog v3, key alice/k1): exit 1, signal 9, timed out, 1500 ms");
+
+  v1::ActionResult refused;
+  refused.mutable_refused()->set_rule("consent_denied");
+  refused.mutable_refused()->set_message("declined by the user");
+  request.set_requested_by("sam");
+  auto no = action_audit_entry(
+      {Kind::kRefused, request, actions::Requester::kEndUser, {}, "", &refused});
+  EXPECT_EQ(no.event, "action.refused");
+  EXPECT_EQ(no.actor, "user:sam");
+  EXPECT_EQ(no.detail,
+            "systemd.restart_unit (catalog v3, key alice/k1): refused (consent_denied): declined by "
+            "the user");
+}
+
 }  // namespace
 }  // namespace helpline::agent

@@ -80,8 +80,8 @@ struct Endpoint {
     SessionsConfig sessions;
     sessions.consent_policy = ::helpline::session::Policy::kUnattended;
     configure(sessions);
-    manager = testing::ok(
-        session::SessionManager::create(&loop, *link, *broker, sessions, dir.path()));
+    audit = testing::ok(LocalAudit::open(dir.path() / kLocalAuditFile));
+    manager = testing::ok(session::SessionManager::create(&loop, *link, *broker, sessions, *audit));
     manager->attach();
   }
 
@@ -91,6 +91,7 @@ struct Endpoint {
   std::optional<testing::FakeRelay> relay;
   std::unique_ptr<Link> link;
   std::unique_ptr<consent::ConsentBroker> broker;
+  std::unique_ptr<LocalAudit> audit;
   std::unique_ptr<session::SessionManager> manager;
 };
 
