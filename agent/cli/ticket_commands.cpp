@@ -258,9 +258,14 @@ Result<std::string> kb_command(const KbArgs& args) {
     json.end_array();
     return json.str() + "\n";
   }
+  if (articles.empty() && !args.search.empty()) return std::string("No article matches.\n");
   if (articles.empty()) {
-    return std::string(args.search.empty() ? "No such article is available to you.\n"
-                                           : "No article matches.\n");
+    // "kb printer" asks for an article whose id is "printer": say how to
+    // look for one instead.
+    std::string asked;
+    for (const std::string& id : args.ids) asked += (asked.empty() ? "" : ", ") + id;
+    return "No such article is available to you (" + asked +
+           "). To look for one: helpline-agent kb --search WORDS\n";
   }
   std::string out;
   for (const v1::KbArticle& a : articles) {

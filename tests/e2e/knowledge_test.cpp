@@ -133,7 +133,8 @@ TEST_F(Knowledge, EndUsersReadPublicArticlesFromTheWorkstation) {
   EXPECT_THAT(read.out, HasSubstr("Turn the printer off and on."));
   RunResult hidden = agent_local(pc, {"kb", "internal:printing"});
   ASSERT_EQ(hidden.exit_code, 0) << hidden.describe();
-  EXPECT_THAT(hidden.out, HasSubstr("No such article"));
+  EXPECT_THAT(hidden.out, HasSubstr("No such article is available to you (internal:printing)"));
+  EXPECT_THAT(hidden.out, HasSubstr("helpline-agent kb --search WORDS"));
   RunResult searched = agent_local(pc, {"kb", "--search", "printer", "--json"});
   ASSERT_EQ(searched.exit_code, 0) << searched.describe();
   EXPECT_THAT(searched.out, HasSubstr("helpline:printing"));
