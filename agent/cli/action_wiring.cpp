@@ -79,17 +79,12 @@ void append_argument(std::string& out, const std::string& arg) {
                                                                 : request.requested_by();
   entry.ticket = request.ticket_id();
   std::string& d = entry.detail;
-  d = request.action_id() + " (catalog v" + std::to_string(request.catalog_version()) + ", key " +
-      request.idempotency_key() + ")";
+  d = catalog::request_label(request);
   if (event.kind == Kind::kRefused) {
     d += ": refused (" + event.result->refused().rule() + "): " + event.result->refused().message();
   } else if (event.kind == Kind::kEnded) {
-    const v1::ActionResult& r = *event.result;
-    d += ": exit " + std::to_string(r.exit_code());
-    if (r.signal() != 0) d += ", signal " + std::to_string(r.signal());
-    if (r.timed_out()) d += ", timed out";
-    d += ", " + std::to_string(r.duration_ms()) + " ms";
-    if (r.truncated()) d += ", output truncated";
+    d += ": " + catalog::run_outcome(*event.result);
+    if (event.result->truncated()) d += ", output truncated";
   }
   if (event.kind != Kind::kEnded && !event.argv.empty()) {
     d += event.kind == Kind::kStarted ? " as " + event.run_as + ":" : "; would have run:";

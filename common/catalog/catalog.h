@@ -18,6 +18,7 @@
 #pragma once
 
 #include "common/catalog/catalog_toml.h"
+#include "common/catalog/describe.h"
 #include "common/catalog/host_facts.h"
 #include "common/catalog/params.h"
 #include "common/catalog/signing.h"

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/catalog/describe.h"
 #include "common/catalog/signing.h"
 #include "common/catalog/validate.h"
 #include "common/tls/crypto.h"
@@ -227,23 +228,19 @@ asio::awaitable<ApiResponse> publish(ApiContext& ctx, ApiRequest& request) {
   std::vector<std::pair<std::string, std::string>> params(run.parameters().begin(),
                                                           run.parameters().end());
   std::sort(params.begin(), params.end());
-  std::string text = run.action_id() + " (catalog v" + std::to_string(run.catalog_version()) +
-                     ", key " + run.idempotency_key() + ")";
+  std::string text = catalog::request_label(run);
   for (const auto& [name, value] : params) text += " " + name + "=" + value;
   return text;
 }
 
-// How a run ended, for the audit log.
-[[nodiscard]] std::string describe_outcome(const v1::api::ActionRunResult& r) {
-  std::string head = r.action() + ": ";
-  if (!r.ran()) {
-    return head + "refused by the device (" + r.refusal_rule() + "): " + r.refusal_message();
+// How the device's answer to `action` ended, for the audit log.
+[[nodiscard]] std::string describe_outcome(const std::string& action, const v1::ActionResult& r) {
+  if (r.has_refused()) {
+    return action + ": refused by the device (" + r.refused().rule() +
+           "): " + utf8_text(r.refused().message());
   }
-  std::string text = head + "exit " + std::to_string(r.exit_code());
-  if (r.signal() != 0) text += ", signal " + std::to_string(r.signal());
-  if (r.timed_out()) text += ", timed out";
-  text += ", " + std::to_string(r.duration_ms()) + " ms, " + std::to_string(r.output().size()) +
-          " bytes of output";
+  std::string text = action + ": " + catalog::run_outcome(r) + ", " +
+                     std::to_string(r.output().size()) + " bytes of output";
   if (r.truncated()) text += " (truncated)";
   return text;
 }
@@ -382,7 +379,8 @@ asio::awaitable<ApiResponse> run_action(ApiContext& ctx, ApiRequest& request) {
   out.set_ticket(body.ticket());
   out.set_requested_by(user.name);
   out.set_started_at_ms(r.started_at_ms());
-  ctx.record({"action.result", user.name, device_id, "", body.ticket(), describe_outcome(out)});
+  ctx.record({"action.result", user.name, device_id, "", body.ticket(),
+              describe_outcome(action->id(), r)});
   if (body.ticket() > 0) {
     auto attached = attach_result(ctx, body.ticket(), out, user.name);
     if (!attached) {
