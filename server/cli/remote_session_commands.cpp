@@ -197,10 +197,9 @@ int cmd_audit_list(const SessionArgs& args, const Output& out) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : list.entries()) {
-    auto or_dash = [](const std::string& text) { return text.empty() ? "-" : text; };
     rows.push_back({std::to_string(e.seq()), format_rfc3339(e.at_ms()), e.event(), e.actor(),
-                    or_dash(e.device()), or_dash(e.session()),
-                    e.ticket() == 0 ? "-" : "HL-" + std::to_string(e.ticket()), e.detail()});
+                    or_dash(e.device()), or_dash(e.session()), ticket_or_dash(e.ticket()),
+                    e.detail()});
   }
   print_table(std::cout, {"SEQ", "AT", "EVENT", "ACTOR", "DEVICE", "SESSION", "TICKET", "DETAIL"},
               rows);

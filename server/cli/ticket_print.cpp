@@ -9,8 +9,6 @@
 namespace helpline::cli {
 namespace {
 
-[[nodiscard]] std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
-
 [[nodiscard]] std::string breach_text(const v1::api::TicketSla& sla) {
   std::string out;
   if (sla.first_response_breached()) out = "response";

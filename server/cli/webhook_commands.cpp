@@ -88,8 +88,7 @@ int list_deliveries(const WebhookArgs& a, const Output& out) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : list.deliveries()) {
     rows.push_back(
-        {std::to_string(d.id()), d.event(),
-         d.ticket_id() == 0 ? "-" : "HL-" + std::to_string(d.ticket_id()), d.state(),
+        {std::to_string(d.id()), d.event(), ticket_or_dash(d.ticket_id()), d.state(),
          std::to_string(d.attempts()), d.last_status() == 0 ? "-" : std::to_string(d.last_status()),
          d.state() == "pending" ? d.next_attempt_at() : d.last_attempt_at(), d.last_error()});
   }
